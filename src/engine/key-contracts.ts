@@ -1,0 +1,168 @@
+/**
+ * The DataContext keys modules exchange, with the shape of one item each.
+ * Items are plain data (strings, numbers, bools, arrays, maps, Uint8Array)
+ * because they are cloned on write, frozen for readers, and cross into WASM
+ * plugins as msgpack. Plugins may declare keys not listed here: they are
+ * allowed, with type `unknown`.
+ */
+import type { BannerResult, PortResult, ScanEvent, Transport } from '../report/event.js';
+
+/** `targets`: one address to scan (a hostname target gives one item per resolved address) */
+export interface Target {
+  ip: string;
+  hostname?: string;
+}
+
+/** `scan_ports`: the ports to probe on each target */
+export interface ScanPorts {
+  tcp: number[];
+  udp: number[];
+}
+
+/** `discovered_hosts`: a target that answered host discovery */
+export interface DiscoveredHost {
+  ip: string;
+  hostname?: string;
+  /** how it was found, e.g. `tcp-connect`, `assumed-up` */
+  method: string;
+  reason?: string;
+  rtt_ms?: number;
+}
+
+/** `open_ports`: a port found open (or open|filtered for UDP) */
+export interface OpenPort {
+  ip: string;
+  port: number;
+  transport: Transport;
+  hostname?: string;
+  reason: PortResult['reason'];
+}
+
+/** `banners`: raw bytes a service sent, never decoded */
+export type Banner = BannerResult;
+
+export interface ServiceInfo {
+  name: string;
+  product?: string;
+  version?: string;
+  cpe?: string[];
+  /** 0..1 */
+  confidence?: number;
+  extrainfo?: string;
+}
+
+/** `service_fingerprints`: what runs on a port, per detecting module */
+export interface ServiceFingerprint {
+  ip: string;
+  port: number;
+  transport: Transport;
+  hostname?: string;
+  service: ServiceInfo;
+  /** the module that identified it */
+  source: string;
+}
+
+/** `asset_profiles`: everything known about one host */
+export interface AssetProfile {
+  ip: string;
+  hostnames: string[];
+  ports: Array<{ port: number; transport: Transport; service?: ServiceInfo }>;
+}
+
+export type Severity = 'info' | 'low' | 'medium' | 'high' | 'critical';
+
+/** `vulnerabilities`: a finding about a host or port */
+export interface Vulnerability {
+  ip: string;
+  port?: number;
+  transport?: Transport;
+  id: string;
+  title: string;
+  severity: Severity;
+  evidence?: string;
+  cve?: string[];
+  /** the module that reported it */
+  source: string;
+}
+
+/** `plugin_results`: one plugin invocation's outcome */
+export interface PluginResult {
+  plugin: string;
+  ip: string;
+  port: number;
+  transport: Transport;
+  hostname?: string;
+  status: string;
+  data: Record<string, unknown>;
+  error?: string;
+}
+
+export type Cardinality = 'one' | 'many';
+
+export interface KeyContract {
+  key: string;
+  /** the TypeScript type of one item */
+  type: string;
+  doc: string;
+  /** `one`: a single item (a second write fails); `many`: a stream */
+  cardinality: Cardinality;
+}
+
+/** item type per known key, for typed access (`ctx.getAll<'open_ports'>`-style helpers) */
+export interface KnownKeys {
+  targets: Target;
+  scan_ports: ScanPorts;
+  discovered_hosts: DiscoveredHost;
+  port_results: PortResult;
+  open_ports: OpenPort;
+  banners: Banner;
+  service_fingerprints: ServiceFingerprint;
+  asset_profiles: AssetProfile;
+  vulnerabilities: Vulnerability;
+  plugin_results: PluginResult;
+  events: ScanEvent;
+}
+
+const table: KeyContract[] = [
+  { key: 'targets', type: 'Target', doc: '{ip, hostname?}: one address to scan', cardinality: 'many' },
+  { key: 'scan_ports', type: 'ScanPorts', doc: '{tcp: int[], udp: int[]}: the ports to probe', cardinality: 'one' },
+  { key: 'discovered_hosts', type: 'DiscoveredHost', doc: '{ip, hostname?, method, reason?, rtt_ms?}: a host that answered discovery', cardinality: 'many' },
+  { key: 'port_results', type: 'PortResult', doc: '{ip, port, transport, state, reason, hostname?, rtt_ms?}: every probed port', cardinality: 'many' },
+  { key: 'open_ports', type: 'OpenPort', doc: '{ip, port, transport, hostname?, reason}: a port found open', cardinality: 'many' },
+  { key: 'banners', type: 'Banner', doc: '{ip, port, hostname?, banner: bytes, method}: raw bytes a service sent', cardinality: 'many' },
+  { key: 'service_fingerprints', type: 'ServiceFingerprint', doc: '{ip, port, transport, hostname?, service: {name, product?, version?, cpe?, confidence?}, source}', cardinality: 'many' },
+  { key: 'asset_profiles', type: 'AssetProfile', doc: '{ip, hostnames, ports: [{port, transport, service?}]}: one host', cardinality: 'many' },
+  { key: 'vulnerabilities', type: 'Vulnerability', doc: '{ip, port?, id, title, severity, evidence?, cve?, source}: a finding', cardinality: 'many' },
+  { key: 'plugin_results', type: 'PluginResult', doc: '{plugin, ip, port, transport, status, data, error?}: one plugin invocation', cardinality: 'many' },
+  { key: 'events', type: 'ScanEvent', doc: 'an output event (every module may emit them)', cardinality: 'many' },
+];
+
+export const KEY_CONTRACTS: ReadonlyMap<string, KeyContract> = new Map(table.map((c) => [c.key, Object.freeze(c)]));
+
+/** The key every module may write without declaring it. */
+export const EVENTS_KEY = 'events';
+
+/** A namespaced key `<module>.<node>.<key>` names one node's writes. */
+export interface NamespacedKey {
+  module: string;
+  node: string;
+  key: string;
+}
+
+export function parseNamespacedKey(key: string): NamespacedKey | undefined {
+  const parts = key.split('.');
+  if (parts.length !== 3 || parts.some((p) => p === '')) return undefined;
+  return { module: parts[0]!, node: parts[1]!, key: parts[2]! };
+}
+
+export function namespacedKey(module: string, node: string, key: string): string {
+  return `${module}.${node}.${key}`;
+}
+
+/** The contract of `key`; a namespaced key has the contract of its base key; unknown keys are `unknown`. */
+export function contractOf(key: string): KeyContract {
+  const base = parseNamespacedKey(key)?.key ?? key;
+  const c = KEY_CONTRACTS.get(base);
+  if (c) return base === key ? c : { ...c, key };
+  return { key, type: 'unknown', doc: 'a key outside the built-in table (declared by a plugin)', cardinality: 'many' };
+}
