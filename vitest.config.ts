@@ -10,6 +10,6 @@ export default defineConfig({
     pool: 'forks',
     fileParallelism: true,
     maxWorkers: 2,
-    globalSetup: [],
+    globalSetup: ['test/global-setup.ts'],
   },
 });

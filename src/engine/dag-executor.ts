@@ -76,7 +76,7 @@ export async function runDag(dag: Dag, opts: RunOptions): Promise<RunResult> {
     const who = `module "${d.name}" (node "${node.id}")`;
     const log = (level: LogLevel, msg: string): void => opts.onLog?.({ nodeId: node.id, module: d.name, level, msg });
     const provides = new Set(d.provides);
-    const requires = new Set(d.requires);
+    const requires = new Set([...d.requires, ...(d.uses ?? [])]);
     const eventsShared = writtenKeys(d).includes(EVENTS_KEY);
     let open = true;
     const guard = (what: string): void => {
@@ -111,6 +111,10 @@ export async function runDag(dag: Dag, opts: RunOptions): Promise<RunResult> {
         countWrite(key);
       },
       event: emit,
+      hasProducers(key: string): boolean {
+        checkRead(key);
+        return ctx.hasProducers(key, node.id);
+      },
       count(counter: string, n = 1): void {
         s.counters[counter] = (s.counters[counter] ?? 0) + n;
       },

@@ -139,7 +139,7 @@ function findCycles(nodes: readonly DagNode[], wired: readonly WiredNode[], byId
     }
     const w = wiredOf.get(n);
     if (!w) continue;
-    for (const key of w.descriptor.requires) {
+    for (const key of [...w.descriptor.requires, ...(w.descriptor.uses ?? [])]) {
       for (const p of producersOf(key, wired, w)) {
         if (byId.get(p.node.id) === p.node) addEdge(p.node, n, `${n.id} requires "${key}" from ${p.node.id}`);
       }

@@ -113,6 +113,14 @@ export class DataContext {
     for (const ch of this.#byProducer.get(nodeId) ?? []) ch.finish(nodeId);
   }
 
+  /** whether any node other than `reader` was declared as a producer of `key` */
+  hasProducers(key: string, reader?: string): boolean {
+    for (const [nodeId, channels] of this.#byProducer) {
+      if (nodeId !== reader && channels.some((c) => c.key === key)) return true;
+    }
+    return false;
+  }
+
   /** true once no producer other than `reader` is still running */
   isDone(key: string, reader?: string): boolean {
     return this.#channel(key).doneFor(reader);

@@ -6,12 +6,14 @@
  * allowed, with type `unknown`.
  */
 import type { BannerResult, PortResult, ScanEvent, Transport } from '../report/event.js';
+import type { TargetSetPlain } from '../targets/target-set.js';
 
-/** `targets`: one address to scan (a hostname target gives one item per resolved address) */
-export interface Target {
-  ip: string;
-  hostname?: string;
-}
+/**
+ * `targets`: the whole target set in compact form — sorted address intervals
+ * per family plus the hostnames addresses came from. A /8 is one interval:
+ * ranges are never expanded into items (`TargetSet.fromPlain` reads it).
+ */
+export type Target = TargetSetPlain;
 
 /** `scan_ports`: the ports to probe on each target */
 export interface ScanPorts {
@@ -124,7 +126,7 @@ export interface KnownKeys {
 }
 
 const table: KeyContract[] = [
-  { key: 'targets', type: 'Target', doc: '{ip, hostname?}: one address to scan', cardinality: 'many' },
+  { key: 'targets', type: 'TargetSetPlain', doc: 'the target set: address intervals per family and hostnames, never expanded', cardinality: 'one' },
   { key: 'scan_ports', type: 'ScanPorts', doc: '{tcp: int[], udp: int[]}: the ports to probe', cardinality: 'one' },
   { key: 'discovered_hosts', type: 'DiscoveredHost', doc: '{ip, hostname?, method, reason?, rtt_ms?}: a host that answered discovery', cardinality: 'many' },
   { key: 'port_results', type: 'PortResult', doc: '{ip, port, transport, state, reason, hostname?, rtt_ms?}: every probed port', cardinality: 'many' },

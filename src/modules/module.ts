@@ -37,6 +37,12 @@ export interface ModuleDescriptor {
   requires: string[];
   /** DataContext keys written (`events` is implicit for every module) */
   provides: string[];
+  /**
+   * Optional inputs: read when some node of the DAG provides them, and no
+   * error when none does (e.g. the connect scanner uses `discovered_hosts`
+   * only if a discovery node runs). `io.hasProducers(key)` tells which.
+   */
+  uses?: string[];
   /** for `module info`: where the module comes from (plugin path etc.) */
   origin?: 'builtin' | 'plugin';
   source?: string;
@@ -70,6 +76,8 @@ export interface ExecutionIO {
   read<T>(key: string): AsyncIterable<Readonly<T>>;
   /** every item of `key`, once all its producers have finished */
   all<T>(key: string): Promise<ReadonlyArray<Readonly<T>>>;
+  /** whether any other node of this DAG writes `key` (for optional `uses` inputs) */
+  hasProducers(key: string): boolean;
   /** only declared `provides` (else throws WasmapError WASMAP_DAG naming module and key) */
   write(key: string, item: unknown): void;
   /** an output event (also appended to the DataContext key `events`) */

@@ -1,0 +1,20 @@
+/** Opens where `dag run` writes its events: a file (-o) or stdout, stamping one job id on all of them. */
+import { randomUUID } from 'node:crypto';
+import { createWriteStream, openSync } from 'node:fs';
+import { UsageError } from '../errors.js';
+import { createWriter, type EventWriter, type OutputFormat } from '../report/writer.js';
+import { withJobId, type ScanEvent } from '../report/event.js';
+
+export function openEventOutput(file: string | undefined, format: OutputFormat): EventWriter {
+  let out: NodeJS.WritableStream = process.stdout;
+  if (file) {
+    try {
+      out = createWriteStream('', { fd: openSync(file, 'w') });
+    } catch (e) {
+      throw new UsageError(`cannot write '${file}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  }
+  const writer = createWriter(format, out as import('node:stream').Writable);
+  const jobId = randomUUID();
+  return { write: (ev: ScanEvent) => writer.write(withJobId(ev, jobId)), close: (s) => writer.close(s) };
+}

@@ -1,0 +1,109 @@
+#!/usr/bin/env node
+/**
+ * The wasmap command line. Only commander loads at start (so `--help` is
+ * instant); each command imports its implementation when it runs.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { createRequire } from 'node:module';
+import { rewriteNmapFlags } from './options.js';
+import { reportFatal } from './fatal.js';
+import { registerDagCommands } from './dag-command.js';
+import { registerModuleCommands } from './module-command.js';
+
+const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
+
+const SCAN_EXAMPLES = `
+Examples:
+  wasmap scan 127.0.0.1 -p 22,80,443           three ports on one host
+  wasmap scan 127.0.0.1 -p-                    all 65535 TCP ports
+  wasmap scan 10.0.0.0/24 --top-ports 100      the 100 most common ports of a /24
+  wasmap scan localhost ::1 -p 1-1024 --banner ports and banners, IPv4 and IPv6
+  wasmap scan -iL hosts.txt --exclude 10.0.0.5 -p 80 -f csv -o out.csv
+  wasmap scan 127.0.0.1 -p 6379 --plugin redis.wasm
+
+Targets: addresses (IPv4, IPv6), CIDR (10.0.0.0/24, fd00::/120), ranges
+(10.0.0.1-20, 10.0.0.1-10.0.1.5), hostnames (all their addresses are scanned).
+Ports: 22,80,443  1-1024  -  (all)  T:80,U:53 (protocol prefixes).
+Output: a table on a terminal, JSONL when stdout is piped; -f to choose.
+Exit status: 0 scan completed, 2 bad input, 130/143 interrupted (results kept).`;
+
+function buildProgram(): Command {
+  const program = new Command('wasmap')
+    .description('Network scanner with sandboxed WebAssembly plugins')
+    .version(pkg.version, '--version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .showSuggestionAfterError(true)
+    .configureOutput({
+      // Commander's own errors are one line already; keep them on stderr with our prefix.
+      outputError: (str, write) => write(`wasmap: ${str.replace(/^error: /, 'error: ').trim()}\n`),
+    })
+    .exitOverride();
+
+  program
+    .command('scan')
+    .description('scan targets for open ports (TCP connect), optionally grab banners and run plugins')
+    .argument('[targets...]', 'addresses, CIDRs, ranges or hostnames')
+    .option('-p, --ports <spec>', 'ports to scan (default: the 1000 most common)')
+    .option('--top-ports <n>', 'scan the N most common ports')
+    .option('--input-list <file>', 'read targets from FILE (- for stdin); nmap spelling: -iL')
+    .option('--exclude <list>', 'comma-separated targets to leave out', collect, [])
+    .option('--exclude-file <file>', 'read targets to leave out from FILE')
+    .option('--skip-discovery', 'treat every host as up, skip host discovery; nmap spelling: -Pn')
+    .option('--rate <pps>', 'at most this many probes per second (default: no limit)')
+    .option('--concurrency <n>', 'connections in flight at once (default 1024)')
+    .option('--timeout <ms>', 'connect timeout in milliseconds (default 1000)')
+    .option('--retries <n>', 'extra attempts for probes that timed out (default 1)')
+    .option('--banner', 'grab a banner from each open port')
+    .option('--banner-timeout <ms>', 'how long to wait for a banner, and again after the probe (default 2000)')
+    .option('-o, --output <file>', 'write results to FILE (format from its extension unless -f)')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'jsonl', 'json', 'csv']))
+    .option('--states <list>', 'port states to report: open (default), closed, filtered, all')
+    .option('--profile <name>', 'bundled scan DAG: default, quick, standard, deep (see wasmap dag list)')
+    .option('--seed <seed>', 'seed of the probe order, for a reproducible scan')
+    .option('--workers <n>', 'scanner threads (default: one per core)')
+    .option('-v, --verbose', 'more detail on stderr')
+    .option('-q, --quiet', 'no progress and no summary on stderr')
+    .addHelpText('after', SCAN_EXAMPLES)
+    .action(async (targets: string[], opts: Record<string, unknown>) => {
+      const { runScanCommand } = await import('./scan-command.js');
+      process.exitCode = await runScanCommand(targets, opts);
+    });
+
+  registerEngineCommands(program);
+  return program;
+}
+
+/** `wasmap dag …` and `wasmap module …`: the engine and the built-in modules load only when they run. */
+function registerEngineCommands(program: Command): void {
+  const registry = async () => (await import('../modules/builtin/index.js')).builtinRegistry();
+  const bundledDags = async () => (await import('../modules/builtin/scan-dag.js')).bundledDagTexts();
+  registerDagCommands(program, {
+    registry,
+    bundledDags,
+    openOutput: async ({ file, format }) => {
+      const { openEventOutput } = await import('./event-output.js');
+      return openEventOutput(file, format);
+    },
+  });
+  registerModuleCommands(program, { registry });
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+async function main(): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(rewriteNmapFlags(process.argv.slice(2)), { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // help and version exit 0; every parse error is a usage error.
+      process.exitCode = e.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    process.exitCode = reportFatal(e);
+  }
+}
+
+await main();

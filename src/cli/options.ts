@@ -1,0 +1,40 @@
+/** Parsing of numeric and list flags: bad values are usage errors that name the flag. */
+import { UsageError } from '../errors.js';
+
+export function intOption(flag: string, raw: string | undefined, def: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (raw === undefined) return def;
+  const s = String(raw).trim();
+  if (!/^\d+$/.test(s)) throw new UsageError(`${flag} must be a whole number, got '${raw}'`);
+  const n = Number(s);
+  if (n < min || n > max) throw new UsageError(`${flag} must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+export function numberOption(flag: string, raw: string | undefined, def: number, min: number): number {
+  if (raw === undefined) return def;
+  const n = Number(String(raw).trim());
+  if (String(raw).trim() === '' || !Number.isFinite(n)) throw new UsageError(`${flag} must be a number, got '${raw}'`);
+  if (n < min) throw new UsageError(`${flag} must be at least ${min}, got ${n}`);
+  return n;
+}
+
+export function listOption(raw: string | string[] | undefined): string[] {
+  if (raw === undefined) return [];
+  const items = Array.isArray(raw) ? raw : [raw];
+  return items.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+}
+
+export function choiceOption<T extends string>(flag: string, raw: string | undefined, choices: readonly T[]): T | undefined {
+  if (raw === undefined) return undefined;
+  if (!(choices as readonly string[]).includes(raw)) throw new UsageError(`${flag} must be one of ${choices.join(', ')}, got '${raw}'`);
+  return raw as T;
+}
+
+/**
+ * nmap spells some flags with one dash and two letters (-iL, -Pn, -sT). Commander
+ * only knows single-letter short flags, so they are rewritten to long ones first.
+ */
+export function rewriteNmapFlags(argv: string[]): string[] {
+  const map: Record<string, string> = { '-iL': '--input-list', '-Pn': '--skip-discovery', '-sT': '--connect' };
+  return argv.map((a) => map[a] ?? a);
+}

@@ -1,0 +1,191 @@
+/**
+ * `wasmap scan`: flags → a scan DAG (a bundled profile with the flags applied),
+ * run on the module engine with events streamed to the chosen writers.
+ * SIGINT/SIGTERM cancel every node, flush everything found so far, print the
+ * summary and exit 130/143.
+ */
+import { randomUUID } from 'node:crypto';
+import { openSync, createWriteStream } from 'node:fs';
+import { UsageError } from '../errors.js';
+import { parsePorts } from '../targets/ports.js';
+import { parseSeed } from '../targets/probe-order.js';
+import { withJobId, type ScanEvent } from '../report/event.js';
+import { createWriter, formatFromPath, OUTPUT_FORMATS, type EventWriter, type OutputFormat } from '../report/writer.js';
+import { summaryLine, type ScanSummary } from '../report/summary.js';
+import { validateDag } from '../engine/dag-validate.js';
+import { runDag, type RunResult } from '../engine/dag-executor.js';
+import { formatIssue } from '../engine/dag.js';
+import { builtinRegistry, ProgressBoard } from '../modules/builtin/index.js';
+import { applyScanSettings, loadProfile, type ScanSettings } from '../modules/builtin/scan-dag.js';
+import { intOption, numberOption, listOption, choiceOption } from './options.js';
+import { ProgressBar } from './progress.js';
+import { reportFatal, isUsageCode } from './fatal.js';
+
+const STATES = ['open', 'closed', 'filtered'];
+const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+
+export interface ScanFlags {
+  ports?: string;
+  topPorts?: string;
+  inputList?: string;
+  exclude?: string[];
+  excludeFile?: string;
+  skipDiscovery?: boolean;
+  rate?: string;
+  concurrency?: string;
+  timeout?: string;
+  retries?: string;
+  banner?: boolean;
+  bannerTimeout?: string;
+  output?: string;
+  format?: string;
+  states?: string;
+  seed?: string;
+  workers?: string;
+  profile?: string;
+  verbose?: boolean;
+  quiet?: boolean;
+}
+
+function resolveStates(raw: string | undefined): string[] | undefined {
+  if (raw === undefined) return undefined;
+  const out = new Set<string>();
+  for (const s of listOption(raw)) {
+    if (s === 'all') STATES.forEach((x) => out.add(x));
+    else if (STATES.includes(s)) out.add(s);
+    else throw new UsageError(`--states takes open, closed, filtered or all, got '${s}'`);
+  }
+  return [...out];
+}
+
+/** Checks every flag before anything runs, so bad input never starts a scan. */
+export function scanSettings(targets: string[], f: ScanFlags): ScanSettings {
+  const opt = <T>(v: T | undefined): T | undefined => v;
+  const ports = f.ports !== undefined ? parsePorts(f.ports) : undefined;
+  const topPorts = f.topPorts !== undefined ? intOption('--top-ports', f.topPorts, 1000, 1, 65535) : undefined;
+  if (targets.length === 0 && !f.inputList) throw new UsageError('no targets given (see wasmap scan --help)');
+  return {
+    targets,
+    inputList: f.inputList,
+    exclude: listOption(f.exclude),
+    excludeFile: f.excludeFile,
+    ports: f.ports,
+    topPorts,
+    hasUdpPorts: (ports?.udp.length ?? 0) > 0,
+    skipDiscovery: !!f.skipDiscovery,
+    rate: opt(f.rate !== undefined ? numberOption('--rate', f.rate, 0, 0) : undefined),
+    concurrency: f.concurrency !== undefined ? intOption('--concurrency', f.concurrency, 1024, 1, 100_000) : undefined,
+    timeoutMs: f.timeout !== undefined ? intOption('--timeout', f.timeout, 1000, 1, 600_000) : undefined,
+    retries: f.retries !== undefined ? intOption('--retries', f.retries, 1, 0, 20) : undefined,
+    workers: f.workers !== undefined ? intOption('--workers', f.workers, 1, 0, 256) : undefined,
+    // one seed for every node, so a run is reproducible from the seed printed with -v
+    seed: String(parseSeed(f.seed)),
+    banner: !!f.banner,
+    bannerTimeoutMs: f.bannerTimeout !== undefined ? intOption('--banner-timeout', f.bannerTimeout, 2000, 1, 600_000) : undefined,
+    states: resolveStates(f.states),
+  };
+}
+
+function openSinks(f: ScanFlags): EventWriter[] {
+  const chosen = choiceOption('--format', f.format, OUTPUT_FORMATS);
+  const sinks: EventWriter[] = [];
+  if (f.output) {
+    const format: OutputFormat = chosen ?? formatFromPath(f.output) ?? 'jsonl';
+    let fd: number;
+    try {
+      fd = openSync(f.output, 'w');
+    } catch (e) {
+      throw new UsageError(`cannot write '${f.output}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    sinks.push(createWriter(format, createWriteStream('', { fd }), { columns: 120 }));
+  }
+  // stdout carries data only: the table on a terminal, JSONL when piped (unless -o took the data).
+  if (!f.output || process.stdout.isTTY) {
+    const format: OutputFormat = f.output ? 'table' : chosen ?? (process.stdout.isTTY ? 'table' : 'jsonl');
+    sinks.push(createWriter(format, process.stdout, { columns: process.stdout.columns ?? 100 }));
+  }
+  return sinks;
+}
+
+function counter(run: RunResult, module: string, name: string): number {
+  return run.nodes.filter((n) => n.module === module).reduce((sum, n) => sum + (n.counters[name] ?? 0), 0);
+}
+
+export async function runScanCommand(targetArgs: string[], raw: Record<string, unknown>): Promise<number> {
+  const f = raw as ScanFlags;
+  const started = performance.now();
+  const abort = new AbortController();
+  let interrupted: string | undefined;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    if (interrupted) process.exit(SIGNAL_EXIT[sig] ?? 130); // a second signal: leave now
+    interrupted = sig;
+    abort.abort(new Error(`interrupted by ${sig}`));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const warn = (m: string): void => void process.stderr.write(`wasmap: warning: ${m}\n`);
+
+  try {
+    const settings = scanSettings(targetArgs, f);
+    const board = new ProgressBoard();
+    const registry = builtinRegistry(board);
+    const dag = applyScanSettings(await loadProfile(f.profile ?? 'default'), settings);
+    const issues = validateDag(dag, registry);
+    if (issues.length > 0) throw new UsageError(formatIssue(issues[0]!));
+    const sinks = openSinks(f);
+    const jobId = randomUUID();
+    if (f.verbose) process.stderr.write(`wasmap: job ${jobId}, profile ${f.profile ?? 'default'}, seed ${settings.seed}\n`);
+
+    let events = 0;
+    const bar = f.quiet ? undefined : new ProgressBar(() => board.read());
+    bar?.begin();
+    const run = await runDag(dag, {
+      registry,
+      signal: abort.signal,
+      onEvent: (ev: Readonly<ScanEvent>) => {
+        events++;
+        const stamped = withJobId(ev as ScanEvent, jobId);
+        for (const s of sinks) s.write(stamped);
+      },
+      onLog: (r) => {
+        if (r.level === 'warn' || r.level === 'error') warn(r.msg);
+        else if (f.verbose) process.stderr.write(`wasmap: ${r.nodeId}: ${r.msg}\n`);
+      },
+    });
+    bar?.end();
+
+    const failed = run.nodes.filter((n) => n.status === 'failed');
+    const usage = failed.find((n) => n.error_code && isUsageCode(n.error_code));
+    if (usage) {
+      await Promise.all(sinks.map((s) => s.close()));
+      process.stderr.write(`wasmap: error: ${usage.error}\n`);
+      return 2;
+    }
+    for (const n of failed) warn(`${n.id} (${n.module}) failed: ${n.error}`);
+
+    const elapsed = performance.now() - started;
+    const probes = counter(run, 'tcp_probe_discovery', 'probes') + counter(run, 'connect_scanner', 'probes') + counter(run, 'udp_scanner', 'probes');
+    const hasDiscovery = run.nodes.some((n) => n.module === 'tcp_probe_discovery');
+    const summary: ScanSummary = {
+      job_id: jobId,
+      hosts: counter(run, 'target_expansion', 'hosts'),
+      ...(hasDiscovery ? { hosts_up: counter(run, 'tcp_probe_discovery', 'hosts_up') } : {}),
+      ports_probed: probes,
+      open: counter(run, 'connect_scanner', 'open') + counter(run, 'udp_scanner', 'open'),
+      events,
+      elapsed_ms: Math.round(elapsed),
+      rate: probes / Math.max(elapsed / 1000, 0.001),
+      ...(interrupted ? { interrupted } : {}),
+    };
+    await Promise.all(sinks.map((s) => s.close(summary)));
+    if (f.verbose) process.stderr.write(`wasmap: nodes: ${run.nodes.map((n) => `${n.id} ${n.status} ${n.duration_ms} ms`).join(', ')}\n`);
+    if (!f.quiet) process.stderr.write(summaryLine(summary) + '\n');
+    if (interrupted) return SIGNAL_EXIT[interrupted] ?? 130;
+    return failed.length > 0 ? 1 : 0;
+  } catch (e) {
+    return reportFatal(e);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * wasmap as a library: the same engine and modules the CLI uses.
+ *
+ *   import { scan } from 'wasmap';
+ *   for await (const ev of scan(['127.0.0.1'], { ports: '22,80' })) console.log(ev);
+ */
+import { randomUUID } from 'node:crypto';
+import { builtinRegistry } from './modules/builtin/index.js';
+import { applyScanSettings, loadProfile } from './modules/builtin/scan-dag.js';
+import { runDag } from './engine/dag-executor.js';
+import { parsePorts } from './targets/ports.js';
+import { parseSeed } from './targets/probe-order.js';
+import { withJobId, type ScanEvent } from './report/event.js';
+
+export { WasmapError, UsageError } from './errors.js';
+export { buildTargetSet, TargetSet } from './targets/target-set.js';
+export { parsePorts, topPorts } from './targets/ports.js';
+export { ModuleRegistry } from './modules/registry.js';
+export { builtinRegistry } from './modules/builtin/index.js';
+export { runDag } from './engine/dag-executor.js';
+export { loadDag } from './engine/dag-load.js';
+export { createDag } from './engine/dag.js';
+export type { ScanEvent, PortResult, BannerResult, PortState } from './report/event.js';
+export type { ModuleDescriptor, ModuleInstance, ExecutionIO } from './modules/module.js';
+
+export interface ScanOptions {
+  ports?: string;
+  profile?: string;
+  concurrency?: number;
+  rate?: number;
+  timeoutMs?: number;
+  retries?: number;
+  skipDiscovery?: boolean;
+  banner?: boolean;
+  states?: Array<'open' | 'closed' | 'filtered'>;
+  seed?: string;
+  signal?: AbortSignal;
+}
+
+/** Scans targets with a bundled profile and yields events as they are found. */
+export async function* scan(targets: string[], opts: ScanOptions = {}): AsyncGenerator<ScanEvent> {
+  const dag = applyScanSettings(await loadProfile(opts.profile ?? 'default'), {
+    targets, exclude: [], ports: opts.ports, hasUdpPorts: opts.ports ? parsePorts(opts.ports).udp.length > 0 : false,
+    skipDiscovery: !!opts.skipDiscovery, rate: opts.rate, concurrency: opts.concurrency, timeoutMs: opts.timeoutMs,
+    retries: opts.retries, seed: String(parseSeed(opts.seed)), banner: !!opts.banner, states: opts.states,
+  });
+  const jobId = randomUUID();
+  const queue: ScanEvent[] = [];
+  let wake: (() => void) | undefined;
+  let finished = false;
+  const done = runDag(dag, {
+    registry: builtinRegistry(),
+    signal: opts.signal,
+    onEvent: (ev) => {
+      queue.push(withJobId(ev as ScanEvent, jobId));
+      wake?.();
+    },
+  }).finally(() => {
+    finished = true;
+    wake?.();
+  });
+  while (!finished || queue.length > 0) {
+    if (queue.length === 0) await new Promise<void>((r) => (wake = r));
+    wake = undefined;
+    while (queue.length > 0) yield queue.shift()!;
+  }
+  const result = await done;
+  const failed = result.nodes.find((n) => n.status === 'failed');
+  if (failed) throw new Error(`${failed.id} (${failed.module}) failed: ${failed.error}`);
+}

@@ -1,0 +1,30 @@
+/** The messages between the connect scanner and its worker threads. */
+import type { TargetSetPlain } from '../targets/target-set.js';
+
+export interface ConnectJob {
+  targets: TargetSetPlain;
+  ports: number[];
+  seed: bigint;
+  /** this worker takes permutation indices shard, shard + shards, … */
+  shard: number;
+  shards: number;
+  concurrency: number;
+  rate: number;
+  timeoutMs: number;
+  retries: number;
+  /** one bit per host index; when present, only hosts whose bit is set are probed */
+  upHosts?: SharedArrayBuffer;
+  /** Float64Array slots [completed, open] per shard, read by the main thread for progress */
+  progress: SharedArrayBuffer;
+  /** which outcomes to send back (Outcome codes); others are only counted */
+  report: number[];
+}
+
+/** Flat result batches: [hostIndex, port, outcome, rttMs] repeated. */
+export type WorkerMessage =
+  | { type: 'results'; flat: number[] }
+  | { type: 'warn'; message: string }
+  | { type: 'done'; completed: number; connector: string; resourceErrors: number }
+  | { type: 'fatal'; message: string };
+
+export type MainMessage = { type: 'stop' };

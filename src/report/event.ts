@@ -1,0 +1,77 @@
+/**
+ * Output events in BinaryEdge's shape, one per line in JSONL:
+ * `{origin:{type, module, ts, ip, port, job_id}, target:{ip, port, protocol}, result:{data}}`.
+ * `origin.module` is `portscan` for port states and `grabber` for anything a
+ * grabber, banner reader or plugin produced; `origin.type` names the module
+ * (`portscan`, `banner`, or a plugin's name).
+ */
+export type Transport = 'tcp' | 'udp';
+
+export interface EventOrigin {
+  type: string;
+  module: 'portscan' | 'grabber' | 'error';
+  ts: number;
+  ip: string;
+  port?: number;
+  job_id: string;
+  hostname?: string;
+}
+
+export interface EventTarget {
+  ip: string;
+  port: number;
+  protocol: Transport;
+  hostname?: string;
+}
+
+export interface ScanEvent {
+  origin: EventOrigin;
+  target: EventTarget;
+  result: { data: Record<string, unknown>; status?: string; error?: string; [k: string]: unknown };
+}
+
+export type PortState = 'open' | 'closed' | 'filtered' | 'open|filtered';
+export type StateReason = 'syn-ack' | 'conn-refused' | 'timeout' | 'unreachable' | 'udp-response' | 'port-unreach' | 'no-response' | 'error';
+
+export interface PortResult {
+  ip: string;
+  port: number;
+  transport: Transport;
+  state: PortState;
+  reason: StateReason;
+  hostname?: string;
+  /** milliseconds from the probe's start to its answer */
+  rtt_ms?: number;
+}
+
+/** `jobId` may be left empty by modules: the run's sink stamps it (see withJobId). */
+export function portEvent(r: PortResult, jobId = '', ts = Date.now()): ScanEvent {
+  return {
+    origin: { type: 'portscan', module: 'portscan', ts, ip: r.ip, port: r.port, job_id: jobId, ...(r.hostname ? { hostname: r.hostname } : {}) },
+    target: { ip: r.ip, port: r.port, protocol: r.transport, ...(r.hostname ? { hostname: r.hostname } : {}) },
+    result: { data: { state: { state: r.state, reason: r.reason }, ...(r.rtt_ms !== undefined ? { rtt_ms: r.rtt_ms } : {}) } },
+  };
+}
+
+export interface BannerResult {
+  ip: string;
+  port: number;
+  hostname?: string;
+  /** raw bytes as received, never decoded */
+  banner: Uint8Array;
+  /** `passive` if the service spoke first, `probe` if it answered our generic probe */
+  method: 'passive' | 'probe';
+}
+
+export function bannerEvent(b: BannerResult, jobId = '', ts = Date.now()): ScanEvent {
+  return {
+    origin: { type: 'banner', module: 'grabber', ts, ip: b.ip, port: b.port, job_id: jobId, ...(b.hostname ? { hostname: b.hostname } : {}) },
+    target: { ip: b.ip, port: b.port, protocol: 'tcp', ...(b.hostname ? { hostname: b.hostname } : {}) },
+    result: { data: { banner: b.banner, method: b.method, length: b.banner.length } },
+  };
+}
+
+/** A copy of `ev` that belongs to job `jobId` (events from modules are frozen). */
+export function withJobId(ev: ScanEvent, jobId: string): ScanEvent {
+  return ev.origin.job_id === jobId ? ev : { ...ev, origin: { ...ev.origin, job_id: jobId } };
+}

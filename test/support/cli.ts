@@ -1,0 +1,59 @@
+/** Runs the built wasmap CLI (dist/) as a user would, and collects its output. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliOptions {
+  env?: Record<string, string>;
+  input?: string;
+  /** run inside this network namespace (ip netns exec) */
+  netns?: string;
+  /** wrap in `sh -c` with this prefix, e.g. `ulimit -n 64;` */
+  shellPrefix?: string;
+  cwd?: string;
+}
+
+export function spawnCli(args: string[], opts: CliOptions = {}): ChildProcess {
+  let cmd = process.execPath;
+  let argv = [CLI, ...args];
+  if (opts.shellPrefix) {
+    const quoted = [cmd, ...argv].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+    argv = ['-c', `${opts.shellPrefix} exec ${quoted}`];
+    cmd = '/bin/sh';
+  }
+  if (opts.netns) {
+    argv = ['netns', 'exec', opts.netns, cmd, ...argv];
+    cmd = 'ip';
+  }
+  return spawn(cmd, argv, {
+    cwd: opts.cwd,
+    env: { ...process.env, NO_COLOR: '1', ...opts.env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+}
+
+export function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawnCli(args, opts);
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d) => (stdout += d));
+    child.stderr!.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    child.stdin!.end(opts.input ?? '');
+  });
+}
+
+/** Parses JSONL output, failing loudly on any line that is not JSON. */
+export function parseJsonl(text: string): any[] {
+  return text.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l));
+}
