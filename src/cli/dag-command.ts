@@ -69,8 +69,17 @@ export interface EventSink {
   close(): Promise<void>;
 }
 
+/** Plugins to register as modules for one command (`--plugin`, `--plugin-dir`). */
+export interface PluginRefs {
+  plugin?: string[];
+  pluginDir?: string[];
+}
+
 export interface DagCommandDeps {
-  registry: () => Promise<ModuleRegistry>;
+  /** the modules a DAG may use: built-ins, plus the plugins given */
+  registry: (plugins?: PluginRefs) => Promise<ModuleRegistry>;
+  /** frees what `registry` started (the plugin runtime's workers); called when a command ends */
+  release?: () => Promise<void>;
   /** bundled DAGs by name (YAML text) */
   bundledDags: () => Promise<Record<string, string>>;
   /** opens the output for `-o FILE` (stdout when absent) in `-f FORMAT` */
@@ -116,12 +125,12 @@ interface Checked {
 }
 
 /** loads and validates; the issues come back rather than being thrown */
-async function check(ref: string, deps: DagCommandDeps, overrides?: (dag: Dag, r: ModuleRegistry) => ConfigOverrides): Promise<Checked> {
+async function check(ref: string, deps: DagCommandDeps, plugins: PluginRefs, overrides?: (dag: Dag, r: ModuleRegistry) => ConfigOverrides): Promise<Checked> {
   const { text, file } = await readDag(ref, deps);
   const { loadDag, validateDag } = await engine();
   const loaded = loadDag(text, file);
   if (!loaded.dag) return { issues: loaded.issues, file };
-  const registry = await deps.registry();
+  const registry = await deps.registry(plugins);
   const ov = overrides?.(loaded.dag, registry);
   const issues = [...loaded.issues, ...validateDag(loaded.dag, registry, ov)].sort((a, b) => a.line - b.line);
   return ov ? { dag: loaded.dag, issues, file, registry, overrides: ov } : { dag: loaded.dag, issues, file, registry };
@@ -144,15 +153,21 @@ export function parseSetOptions(sets: readonly string[], dag: Dag, registry: Mod
 }
 
 export function registerDagCommands(program: Command, deps: DagCommandDeps): Command {
-  const io = defaultIO(deps.io);
+  const baseIO = defaultIO(deps.io);
+  // every command releases the plugin runtime when it ends, whatever happened
+  const io: CliIO = { ...baseIO, exit: (c) => baseIO.exit(c) };
+  const guardedRun = (body: () => Promise<number>): Promise<void> => guarded(io, body).finally(() => deps.release?.());
+  const collectList = (v: string, acc: string[]): string[] => [...acc, v];
   const dag = program.command('dag').description('validate, run and export module DAGs');
 
   dag.command('validate')
     .description('check a DAG file (or bundled DAG) and report every problem with file:line')
     .argument('<file>', 'DAG YAML file or bundled DAG name')
     .option('--json', 'print issues as a JSON array of {file, line, code, message, node?}')
-    .action((ref: string, opts: { json?: boolean }) => guarded(io, async () => {
-      const r = await check(ref, deps);
+    .option('--plugin <file>', 'register this plugin as a module (repeatable)', collectList, [] as string[])
+    .option('--plugin-dir <dir>', 'register every .wasm plugin in DIR (repeatable)', collectList, [] as string[])
+    .action((ref: string, opts: { json?: boolean } & PluginRefs) => guardedRun(async () => {
+      const r = await check(ref, deps, opts);
       if (opts.json) io.stdout(JSON.stringify(r.issues, null, 2) + '\n');
       else if (r.issues.length) await printIssues(r.issues, io.stdout);
       else io.stdout(`${r.file}: valid (${r.dag!.nodes.length} nodes)\n`);
@@ -167,9 +182,11 @@ export function registerDagCommands(program: Command, deps: DagCommandDeps): Com
     .option('-f, --format <format>', 'event format: jsonl or json', 'jsonl')
     .option('-v, --verbose', 'show module info and debug logs')
     .option('-q, --quiet', 'no summary table on stderr')
-    .action((ref: string, opts: { set: string[]; output?: string; format: string; verbose?: boolean; quiet?: boolean }) => guarded(io, async () => {
+    .option('--plugin <file>', 'register this plugin as a module (repeatable)', collectList, [] as string[])
+    .option('--plugin-dir <dir>', 'register every .wasm plugin in DIR (repeatable)', collectList, [] as string[])
+    .action((ref: string, opts: { set: string[]; output?: string; format: string; verbose?: boolean; quiet?: boolean } & PluginRefs) => guardedRun(async () => {
       if (opts.format !== 'jsonl' && opts.format !== 'json') throw new UsageError(`bad --format "${opts.format}": expected jsonl or json`);
-      const r = await check(ref, deps, (d, reg) => parseSetOptions(opts.set, d, reg));
+      const r = await check(ref, deps, opts, (d, reg) => parseSetOptions(opts.set, d, reg));
       if (r.issues.length || !r.dag || !r.registry) {
         await printIssues(r.issues, io.stderr);
         return 1;

@@ -7,7 +7,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { createRequire } from 'node:module';
 import { rewriteNmapFlags } from './options.js';
 import { reportFatal } from './fatal.js';
-import { registerDagCommands } from './dag-command.js';
+import { registerDagCommands, type PluginRefs } from './dag-command.js';
 import { registerModuleCommands } from './module-command.js';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
@@ -61,6 +61,13 @@ function buildProgram(): Command {
     .option('--profile <name>', 'bundled scan DAG: default, quick, standard, deep (see wasmap dag list)')
     .option('--seed <seed>', 'seed of the probe order, for a reproducible scan')
     .option('--workers <n>', 'scanner threads (default: one per core)')
+    .option('--plugin <file>', 'run this WebAssembly plugin (repeatable)', collect, [])
+    .option('--plugin-dir <dir>', 'run every .wasm plugin in DIR (repeatable)', collect, [])
+    .option('--plugin-config <name.key=value>', 'set a plugin config value (repeatable)', collect, [])
+    .option('--plugin-limit <key=value>', 'lower or raise a sandbox limit for all plugins: memory_mb, cpu_ms, wall_ms, connections, send_bytes, recv_bytes, output_bytes, log_bytes (repeatable)', collect, [])
+    .option('--plugin-output <file>', 'where output plugins write their report (default: stdout, after the events)')
+    .option('--allow-net <host[:port]>', 'grant network:any plugins this endpoint (repeatable)', collect, [])
+    .option('--strict-plugins', 'exit 2 before scanning if any plugin is refused')
     .option('-v, --verbose', 'more detail on stderr')
     .option('-q, --quiet', 'no progress and no summary on stderr')
     .addHelpText('after', SCAN_EXAMPLES)
@@ -73,19 +80,36 @@ function buildProgram(): Command {
   return program;
 }
 
-/** `wasmap dag …` and `wasmap module …`: the engine and the built-in modules load only when they run. */
+/** `wasmap dag …` and `wasmap module …`: the engine, modules and sandbox load only when they run. */
 function registerEngineCommands(program: Command): void {
-  const registry = async () => (await import('../modules/builtin/index.js')).builtinRegistry();
+  let release: (() => Promise<void>) | undefined;
+  const registry = async (plugins: PluginRefs = {}) => {
+    const reg = (await import('../modules/builtin/index.js')).builtinRegistry();
+    const { pluginFiles, loadPluginSet } = await import('../modules/plugins/plugin-set.js');
+    const files = await pluginFiles(plugins.plugin ?? [], plugins.pluginDir ?? []);
+    if (files.length > 0) {
+      const { PluginRuntime } = await import('../sandbox/index.js');
+      const runtime = new PluginRuntime();
+      release = () => runtime.close();
+      const set = await loadPluginSet(runtime, files, reg);
+      for (const r of set.refused) process.stderr.write(`wasmap: plugin ${r.source} refused: ${r.message}\n`);
+    }
+    return reg;
+  };
   const bundledDags = async () => (await import('../modules/builtin/scan-dag.js')).bundledDagTexts();
   registerDagCommands(program, {
     registry,
+    release: async () => {
+      await release?.();
+      release = undefined;
+    },
     bundledDags,
     openOutput: async ({ file, format }) => {
       const { openEventOutput } = await import('./event-output.js');
       return openEventOutput(file, format);
     },
   });
-  registerModuleCommands(program, { registry });
+  registerModuleCommands(program, { registry: () => registry() });
 }
 
 function collect(value: string, previous: string[]): string[] {

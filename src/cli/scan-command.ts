@@ -20,11 +20,14 @@ import { applyScanSettings, loadProfile, type ScanSettings } from '../modules/bu
 import { intOption, numberOption, listOption, choiceOption } from './options.js';
 import { ProgressBar } from './progress.js';
 import { reportFatal, isUsageCode } from './fatal.js';
+import { addPluginNodes, parseLimits, type PluginFlags } from './plugin-flags.js';
+import { pluginFiles, loadPluginSet, refusalEvent, type RefusedPlugin } from '../modules/plugins/plugin-set.js';
+import type { PluginRuntime } from '../sandbox/index.js';
 
 const STATES = ['open', 'closed', 'filtered'];
 const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
-export interface ScanFlags {
+export interface ScanFlags extends PluginFlags {
   ports?: string;
   topPorts?: string;
   inputList?: string;
@@ -124,12 +127,25 @@ export async function runScanCommand(targetArgs: string[], raw: Record<string, u
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const warn = (m: string): void => void process.stderr.write(`wasmap: warning: ${m}\n`);
+  let runtime: PluginRuntime | undefined;
 
   try {
     const settings = scanSettings(targetArgs, f);
     const board = new ProgressBoard();
     const registry = builtinRegistry(board);
-    const dag = applyScanSettings(await loadProfile(f.profile ?? 'default'), settings);
+    let dag = applyScanSettings(await loadProfile(f.profile ?? 'default'), settings);
+    let refused: RefusedPlugin[] = [];
+    const files = await pluginFiles(f.plugin ?? [], f.pluginDir ?? []);
+    if (files.length > 0) {
+      // The sandbox (binaryen, workers) loads only when a plugin is asked for.
+      const { PluginRuntime } = await import('../sandbox/index.js');
+      runtime = new PluginRuntime({ limits: parseLimits(f.pluginLimit), allowNet: f.allowNet ?? [] });
+      const set = await loadPluginSet(runtime, files, registry);
+      refused = set.refused;
+      for (const r of refused) process.stderr.write(`wasmap: plugin ${r.source} refused: ${r.message}\n`);
+      if (f.strictPlugins && refused.length > 0) throw new UsageError(`--strict-plugins: ${refused.length} plugin(s) refused`);
+      dag = addPluginNodes(dag, set.plugins, f);
+    }
     const issues = validateDag(dag, registry);
     if (issues.length > 0) throw new UsageError(formatIssue(issues[0]!));
     const sinks = openSinks(f);
@@ -137,6 +153,11 @@ export async function runScanCommand(targetArgs: string[], raw: Record<string, u
     if (f.verbose) process.stderr.write(`wasmap: job ${jobId}, profile ${f.profile ?? 'default'}, seed ${settings.seed}\n`);
 
     let events = 0;
+    for (const r of refused) {
+      events++;
+      const ev = withJobId(refusalEvent(r), jobId);
+      for (const s of sinks) s.write(ev);
+    }
     const bar = f.quiet ? undefined : new ProgressBar(() => board.read());
     bar?.begin();
     const run = await runDag(dag, {
@@ -185,6 +206,7 @@ export async function runScanCommand(targetArgs: string[], raw: Record<string, u
   } catch (e) {
     return reportFatal(e);
   } finally {
+    await runtime?.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }

@@ -1,0 +1,64 @@
+/**
+ * The plugins of a run: loaded from --plugin files and --plugin-dir folders
+ * into one runtime, each registered as a module. A plugin the loader refuses
+ * is reported (stderr and an error event) and left out; the scan goes on.
+ */
+import { readdir } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { UsageError } from '../../errors.js';
+import type { LoadedPlugin, PluginRuntime } from '../../sandbox/index.js';
+import type { ModuleRegistry } from '../registry.js';
+import type { ScanEvent } from '../../report/event.js';
+import { pluginModule } from './plugin-module.js';
+
+export interface RefusedPlugin {
+  source: string;
+  message: string;
+}
+
+export interface PluginSet {
+  plugins: LoadedPlugin[];
+  refused: RefusedPlugin[];
+}
+
+export async function pluginFiles(files: string[], dirs: string[]): Promise<string[]> {
+  const out = [...files];
+  for (const dir of dirs) {
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch (e) {
+      throw new UsageError(`cannot read plugin directory '${dir}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    out.push(...names.filter((n) => n.endsWith('.wasm')).sort().map((n) => join(dir, n)));
+  }
+  return out;
+}
+
+/** Loads every file; registers the good ones in `registry` (a name clash is a refusal too). */
+export async function loadPluginSet(runtime: PluginRuntime, files: string[], registry: ModuleRegistry): Promise<PluginSet> {
+  const set: PluginSet = { plugins: [], refused: [] };
+  for (const file of files) {
+    try {
+      const plugin = await runtime.load(file);
+      if (registry.has(plugin.manifest.name)) {
+        const other = registry.get(plugin.manifest.name)!;
+        throw new Error(`its name '${plugin.manifest.name}' is already taken by ${other.origin === 'plugin' ? `plugin ${other.source}` : 'a built-in module'}`);
+      }
+      registry.register(pluginModule({ runtime, plugin }));
+      set.plugins.push(plugin);
+    } catch (e) {
+      set.refused.push({ source: basename(file), message: (e as Error).message.split('\n')[0]! });
+    }
+  }
+  return set;
+}
+
+/** The error event a refused plugin leaves in the output. */
+export function refusalEvent(r: RefusedPlugin): ScanEvent {
+  return {
+    origin: { type: r.source, module: 'error', ts: Date.now(), ip: '', job_id: '' },
+    target: { ip: '', port: 0, protocol: 'tcp' },
+    result: { data: {}, status: 'load-error', error: r.message },
+  };
+}

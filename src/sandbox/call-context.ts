@@ -1,0 +1,113 @@
+import type { Scope } from './host/scope.js';
+import type { HandleTable } from './host/handles.js';
+import { LimitExceeded } from './traps.js';
+import type { InvocationTarget, Limits, LogLine, PluginManifest } from './types.js';
+
+/**
+ * Everything one invocation owns: its counters, logs, emits, handles and
+ * deadline. Host functions reach it through the instance's current context,
+ * so an instance reused for the next invocation starts from a clean one.
+ */
+export class CallContext {
+  readonly startedAt = performance.now();
+  readonly deadline: number;
+  denied = 0;
+  bytesSent = 0;
+  bytesReceived = 0;
+  outputBytes = 0;
+  logBytes = 0;
+  logsDropped = 0;
+  readonly logs: LogLine[] = [];
+  readonly emitted: Record<string, unknown>[] = [];
+  memory: WebAssembly.Memory | undefined;
+  /** Set when the invocation has ended (later guest calls, e.g. cleanup, have no wall time). */
+  finished = false;
+  #wallTimer: NodeJS.Timeout | undefined;
+  #wall: Promise<never> | undefined;
+
+  constructor(
+    readonly id: number,
+    readonly manifest: PluginManifest,
+    readonly limits: Limits,
+    readonly target: InvocationTarget | undefined,
+    readonly scope: Scope,
+    readonly handles: HandleTable,
+    readonly onEmit: (record: Record<string, unknown>) => void,
+  ) {
+    this.deadline = this.startedAt + limits.wall_ms;
+  }
+
+  hasCapability(c: string): boolean {
+    return this.manifest.capabilities.includes(c);
+  }
+
+  /** Milliseconds of wall time left (never negative). */
+  remainingMs(): number {
+    return Math.max(0, this.deadline - performance.now());
+  }
+
+  /** ABI §4: 0 or less = 5 s default; always clamped to the wall time left. */
+  timeoutMs(requested: number): number {
+    const t = requested > 0 ? requested : 5000;
+    return Math.max(1, Math.min(t, Math.ceil(this.remainingMs())));
+  }
+
+  wallExceeded(): LimitExceeded {
+    return new LimitExceeded('wall_ms', `wall time limit of ${this.limits.wall_ms} ms exceeded`);
+  }
+
+  /** Rejects when the invocation's wall time runs out; raced against every wait. */
+  wall(): Promise<never> {
+    if (!this.#wall) {
+      this.#wall = new Promise<never>((_, reject) => {
+        this.#wallTimer = setTimeout(
+          () => reject(this.wallExceeded()),
+          this.remainingMs(),
+        );
+      });
+      this.#wall.catch(() => {});
+    }
+    return this.#wall;
+  }
+
+  /** Guest bytes [ptr, ptr+len) as a live view, or undefined when out of bounds. */
+  view(ptr: number, len: number): Uint8Array | undefined {
+    const buf = this.memory?.buffer;
+    if (!buf) return undefined;
+    const p = ptr >>> 0;
+    const l = len >>> 0;
+    if (len < 0 || p + l > buf.byteLength) return undefined;
+    return new Uint8Array(buf, p, l);
+  }
+
+  /** Copies `data` to the guest; returns false when [ptr, ptr+len) is outside memory. */
+  write(ptr: number, data: Uint8Array): boolean {
+    const v = this.view(ptr, data.length);
+    if (!v) return false;
+    v.set(data);
+    return true;
+  }
+
+  log(level: number, message: string, byteLength: number): void {
+    if (this.logBytes + byteLength > this.limits.log_bytes) {
+      this.logsDropped++;
+      return;
+    }
+    this.logBytes += byteLength;
+    this.logs.push({ level: Math.min(3, Math.max(0, level | 0)), message });
+  }
+
+  /** Counts output bytes; throws when the invocation's output limit is passed. */
+  chargeOutput(n: number): void {
+    if (this.outputBytes + n > this.limits.output_bytes)
+      throw new LimitExceeded('output_bytes', `output limit of ${this.limits.output_bytes} bytes exceeded`);
+    this.outputBytes += n;
+  }
+
+  /** Releases the invocation's timers and sockets. */
+  finish(): void {
+    this.finished = true;
+    clearTimeout(this.#wallTimer);
+    this.handles.closeAll();
+  }
+}

@@ -1,0 +1,135 @@
+import { createHash } from 'node:crypto';
+import { open } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { WasmapError } from '../errors.js';
+import { asyncifyCached, defaultCacheDir } from './asyncify.js';
+import { resolveLimits } from './limits.js';
+import { ASYNC_IMPORTS, exportProblems, offendingImports } from './linker.js';
+import { ManifestError, validateManifest } from './manifest.js';
+import { decodeBounded, MsgpackError } from './msgpack.js';
+import type { Limits, LoadedPlugin } from './types.js';
+import { capMemory, readWasm, type WasmInfo } from './wasm-binary.js';
+
+export const DEFAULT_MAX_BYTES = 16 << 20;
+const MANIFEST_SECTION = 'wasmap.manifest';
+const PAGE = 65536;
+
+export interface LoadOptions {
+  /** Largest accepted file; default 16 MiB. */
+  maxBytes?: number;
+  /** Asyncify cache; default `$XDG_CACHE_HOME/wasmap/asyncify`. */
+  cacheDir?: string;
+  /** User limit overrides (the manifest may lower them further). */
+  limits?: Partial<Limits>;
+}
+
+const refuse = (where: string, reason: string): never => {
+  throw new WasmapError('WASMAP_PLUGIN_LOAD', `${where}: ${reason}`);
+};
+
+async function readCapped(path: string, maxBytes: number): Promise<Uint8Array> {
+  const fh = await open(path, 'r').catch((e: NodeJS.ErrnoException) => refuse(path, `cannot open (${e.code ?? e.message})`));
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) refuse(path, 'not a regular file');
+    if (st.size > maxBytes) refuse(path, `file is ${st.size} bytes, larger than the ${maxBytes}-byte limit`);
+    const buf = new Uint8Array(st.size);
+    const { bytesRead } = await fh.read(buf, 0, st.size, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** The memory checks of ABI §10; returns the max pages to write, or undefined to keep. */
+function memoryCap(info: WasmInfo, limits: Limits, where: string): number | undefined {
+  if (info.memories.length !== 1) refuse(where, `module must define exactly one memory (defines ${info.memories.length})`);
+  const mem = info.memories[0]!;
+  if (mem.shared) refuse(where, 'shared memory is not allowed');
+  if (mem.memory64) refuse(where, '64-bit memory is not allowed');
+  const capPages = limits.memory_mb * (1048576 / PAGE);
+  if (mem.initial > capPages)
+    refuse(where, `memory starts at ${(mem.initial * PAGE) / 1048576} MiB, above the memory_mb limit of ${limits.memory_mb}`);
+  return mem.maximum === undefined || mem.maximum > capPages ? capPages : undefined;
+}
+
+/**
+ * Loads and checks one plugin (ABI §1–3, §10): size, validity, manifest,
+ * imports, exports, memory; applies Asyncify when the plugin waits on the
+ * network and caps its memory. Throws WasmapError WASMAP_PLUGIN_LOAD.
+ */
+export async function loadPlugin(pathOrBytes: string | Uint8Array, opts: LoadOptions = {}): Promise<LoadedPlugin> {
+  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
+  const path = typeof pathOrBytes === 'string' ? pathOrBytes : '<bytes>';
+  let where = typeof pathOrBytes === 'string' ? basename(pathOrBytes) : 'plugin';
+  const bytes = typeof pathOrBytes === 'string' ? await readCapped(pathOrBytes, maxBytes) : pathOrBytes;
+  if (bytes.length > maxBytes) refuse(where, `module is ${bytes.length} bytes, larger than the ${maxBytes}-byte limit`);
+  if (!WebAssembly.validate(bytes)) refuse(where, 'not a valid WebAssembly module');
+  let info: WasmInfo;
+  try {
+    info = readWasm(bytes);
+  } catch (e) {
+    return refuse(where, `unreadable module: ${(e as Error).message}`);
+  }
+
+  const sections = info.customSections.filter((s) => s.name === MANIFEST_SECTION);
+  if (sections.length === 0) refuse(where, `no ${MANIFEST_SECTION} custom section`);
+  if (sections.length > 1) refuse(where, `${sections.length} ${MANIFEST_SECTION} sections (exactly one allowed)`);
+  let manifest;
+  try {
+    manifest = validateManifest(decodeBounded(sections[0]!.data, { maxBytes: 256 << 10, maxDepth: 8, maxItems: 1 << 16 }));
+  } catch (e) {
+    if (e instanceof MsgpackError) return refuse(where, `malformed manifest: ${e.message}`);
+    if (e instanceof ManifestError) return refuse(where, `invalid manifest: ${e.message}`);
+    throw e;
+  }
+  where = `${where} (${manifest.name})`;
+
+  const badImports = offendingImports(info);
+  if (badImports.length) refuse(where, `imports not provided by the host: ${badImports.join(', ')}`);
+  const badExports = exportProblems(info);
+  if (badExports.length) refuse(where, badExports.join('; '));
+  let limits: Limits;
+  try {
+    limits = resolveLimits(opts.limits, manifest.limits);
+  } catch (e) {
+    return refuse(where, (e as Error).message);
+  }
+  memoryCap(info, limits, where);
+
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const imports = info.imports.map((i) => `${i.module}.${i.name}`);
+  const asyncified = imports.some((i) => ASYNC_IMPORTS.includes(i));
+  let run = bytes;
+  if (asyncified) {
+    try {
+      run = (await asyncifyCached(bytes, sha256, opts.cacheDir ?? defaultCacheDir())).bytes;
+    } catch (e) {
+      return refuse(where, `Asyncify transform failed: ${(e as Error).message}`);
+    }
+  }
+  // Re-check what will actually run (it may come from an on-disk cache).
+  const runInfo = readWasm(run);
+  const runBad = offendingImports(runInfo);
+  if (runBad.length) refuse(where, `transformed module imports ${runBad.join(', ')}`);
+  const cap = memoryCap(runInfo, limits, where);
+  if (cap !== undefined) run = capMemory(run, runInfo, cap);
+  let module: WebAssembly.Module;
+  try {
+    module = await WebAssembly.compile(run);
+  } catch (e) {
+    return refuse(where, `compile failed: ${(e as Error).message}`);
+  }
+  return {
+    path,
+    sha256,
+    manifest,
+    imports,
+    exports: info.exports.map((e) => e.name),
+    size: bytes.length,
+    limits,
+    asyncified,
+    runBytes: run,
+    module,
+  };
+}

@@ -1,0 +1,137 @@
+/**
+ * Public types of the plugin runtime (ABI v1, docs/abi.md). Everything that
+ * crosses the main thread / worker boundary is plain data (structured clone).
+ */
+
+export type PluginKind = 'scanner' | 'detection' | 'evaluator' | 'output';
+
+/** Same schema format as built-in modules (src/modules/module.ts), checked by src/modules/config-schema.ts. */
+export type { ConfigField } from '../modules/module.js';
+import type { ConfigField } from '../modules/module.js';
+
+/** ABI §10 limit keys. */
+export interface Limits {
+  memory_mb: number;
+  cpu_ms: number;
+  wall_ms: number;
+  connections: number;
+  send_bytes: number;
+  recv_bytes: number;
+  output_bytes: number;
+  log_bytes: number;
+}
+
+export interface PluginMatch {
+  ports?: number[];
+  services?: string[];
+  transport?: 'tcp' | 'udp';
+  tls?: boolean;
+}
+
+export interface PluginManifest {
+  abi: 1;
+  name: string;
+  version: string;
+  kind: PluginKind;
+  description?: string;
+  author?: string;
+  license?: string;
+  capabilities: string[];
+  requires: string[];
+  provides: string[];
+  match: PluginMatch;
+  config: Record<string, ConfigField>;
+  limits: Partial<Limits>;
+}
+
+export interface LoadedPlugin {
+  /** File path, or `<bytes>` when loaded from memory. */
+  path: string;
+  /** sha256 (hex) of the original file bytes. */
+  sha256: string;
+  manifest: PluginManifest;
+  /** Imports as `module.name`. */
+  imports: string[];
+  exports: string[];
+  /** Size in bytes of the original file. */
+  size: number;
+  /** Limits in force: defaults ← load/runtime overrides ← manifest (lower only). */
+  limits: Limits;
+  /** True when Asyncify was applied (the plugin imports a waiting host call). */
+  asyncified: boolean;
+  /** The bytes the runtime instantiates: asyncified if needed, memory max capped. */
+  runBytes: Uint8Array;
+  /** Compiled `runBytes`; shareable with workers. */
+  module: WebAssembly.Module;
+}
+
+export interface InvocationTarget {
+  ip: string;
+  port: number;
+  transport: 'tcp' | 'udp';
+  hostname?: string;
+  tls?: boolean;
+}
+
+export interface InvocationInput {
+  target?: InvocationTarget;
+  config?: Record<string, unknown>;
+  /** DataContext keys named in `requires`, e.g. `banner: Uint8Array`. */
+  context?: Record<string, unknown>;
+}
+
+export interface SandboxStats {
+  duration_ms: number;
+  denied: number;
+  bytes_sent: number;
+  bytes_received: number;
+  /** The ABI §10 key of the limit that ended the invocation. */
+  limit?: string;
+  logs_dropped?: number;
+}
+
+export interface LogLine {
+  level: number;
+  message: string;
+}
+
+export interface InvocationResult {
+  status: string;
+  data?: unknown;
+  service?: unknown;
+  findings?: unknown[];
+  provides: Record<string, unknown>;
+  error?: string;
+  sandbox: SandboxStats;
+  emitted: Record<string, unknown>[];
+  logs: LogLine[];
+  /** False when the plugin returned 0 and emitted nothing. */
+  produced: boolean;
+}
+
+export interface RuntimeOptions {
+  /** Worker threads; default `os.availableParallelism()`. */
+  workers?: number;
+  limits?: Partial<Limits>;
+  /** `HOST[:PORT]` endpoints granted to plugins with `network:any`. */
+  allowNet?: string[];
+  /** Asyncify cache directory; default `$XDG_CACHE_HOME/wasmap/asyncify`. */
+  cacheDir?: string;
+  /**
+   * Worker entry script. Defaults to the compiled `worker.js` next to the
+   * runtime (under `dist/` when running from `.ts` sources: build first);
+   * the sandbox tests point it at a fresh transpiled copy of the sources.
+   */
+  workerScript?: string | URL;
+}
+
+export const STATUSES = [
+  'success',
+  'connection-refused',
+  'connection-timeout',
+  'io-timeout',
+  'protocol-error',
+  'application-error',
+  'unknown-error',
+] as const;
+export type Status = (typeof STATUSES)[number];

@@ -1,0 +1,45 @@
+import type { AllowEntry } from './host/scope.js';
+import type { InvocationResult, InvocationTarget, Limits, PluginManifest } from './types.js';
+
+/**
+ * Messages between the pool (main thread) and its workers. Everything is
+ * plain data; errors cross as `{code, message}` (structuredClone drops
+ * subclasses on Node 20). Both directions are batched into arrays.
+ */
+
+export interface WorkerInit {
+  /** Float64Array view, see HB_* offsets. */
+  heartbeat: SharedArrayBuffer;
+  allowNet: AllowEntry[];
+}
+
+/** Heartbeat slots: when the current guest stretch began (epoch ms, 0 = none), whose, its budget, which limit. */
+export const HB_START = 0;
+export const HB_INVOCATION = 1;
+export const HB_BUDGET = 2;
+export const HB_KIND = 3; // 0 = cpu_ms, 1 = wall_ms
+export const HB_SLOTS = 4;
+
+export type ToWorker =
+  | { t: 'plugin'; pid: number; module: WebAssembly.Module; manifest: PluginManifest; limits: Limits; asyncified: boolean }
+  | { t: 'drop'; pid: number }
+  | { t: 'invoke'; id: number; pid: number; configKey: string; input: WireInput };
+
+/**
+ * An invocation's input as it crosses to the worker: the msgpack map the
+ * guest reads, encoded on the main thread (the views of one batch share
+ * msgpackr's buffers, cloned once per batch), plus what the host needs.
+ */
+export interface WireInput {
+  bytes: Uint8Array;
+  target?: InvocationTarget;
+  config: Record<string, unknown>;
+}
+
+export type FromWorker =
+  | { t: 'emit'; id: number; rec: Record<string, unknown> }
+  /** `result.emitted` is empty: the emits went ahead as `emit` messages. */
+  | { t: 'done'; id: number; result: InvocationResult }
+  | { t: 'fatal'; id: number; error: { code: string; message: string } };
+
+export const now = (): number => performance.timeOrigin + performance.now();

@@ -1,0 +1,267 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { CallContext } from './call-context.js';
+import { HandleTable } from './host/handles.js';
+import { Scope } from './host/scope.js';
+import { ASYNC_BUFFER, PluginInstance, type Heartbeat } from './instance.js';
+import { decodeBounded, encode, MsgpackError } from './msgpack.js';
+import { buildResult, isMap, type Ending } from './result.js';
+import { describeTrap, LimitExceeded, PluginAbort, PluginFault, ProcExit } from './traps.js';
+import type { Limits, PluginManifest } from './types.js';
+import { HB_BUDGET, HB_INVOCATION, HB_KIND, HB_START, now, type FromWorker, type ToWorker, type WireInput, type WorkerInit } from './wire.js';
+
+/**
+ * Worker side of the pool: hosts many guest instances on one event loop.
+ * Each invocation gets a fresh CallContext and a pooled instance of its
+ * plugin (same config); an instance that failed in any way is discarded.
+ */
+
+const port = parentPort!;
+const init = workerData as WorkerInit;
+const hbv = new Float64Array(init.heartbeat);
+const scope = new Scope(init.allowNet);
+/** Idle instances kept per plugin and config. */
+const MAX_IDLE = 64;
+/**
+ * Idle instances hold their whole linear memory: one that grew past this is
+ * not kept, and all idle instances of a worker stay under IDLE_BYTES_MAX.
+ */
+const IDLE_INSTANCE_BYTES_MAX = 16 << 20;
+const IDLE_BYTES_MAX = 256 << 20;
+let idleBytes = 0;
+const idleSize = new WeakMap<PluginInstance, number>();
+
+const heartbeat: Heartbeat = {
+  enter(ctx) {
+    const left = ctx.finished ? Infinity : ctx.remainingMs();
+    const cpu = ctx.limits.cpu_ms;
+    hbv[HB_INVOCATION] = ctx.id;
+    hbv[HB_BUDGET] = Math.min(cpu, left);
+    hbv[HB_KIND] = cpu <= left ? 0 : 1;
+    hbv[HB_START] = now();
+  },
+  leave() {
+    hbv[HB_START] = 0;
+  },
+};
+
+interface Registered {
+  module: WebAssembly.Module;
+  manifest: PluginManifest;
+  limits: Limits;
+  asyncified: boolean;
+  idle: Map<string, PluginInstance[]>;
+}
+const plugins = new Map<number, Registered>();
+
+let outbox: FromWorker[] = [];
+let flushing = false;
+function send(m: FromWorker, now = false): void {
+  outbox.push(m);
+  // Emits go at once: if the guest then spins until the watchdog stops this
+  // worker, they are still kept (ABI §4).
+  if (now) return flush();
+  if (!flushing) {
+    flushing = true;
+    setImmediate(flush);
+  }
+}
+function flush(): void {
+  flushing = false;
+  if (outbox.length === 0) return;
+  const batch = outbox;
+  outbox = [];
+  port.postMessage(batch);
+}
+
+/** A new instance, initialised; synchronous unless wasmap_init waits. */
+function createInstance(p: Registered, ctx: CallContext, config: Record<string, unknown>): PluginInstance | Promise<PluginInstance> {
+  const inst = new PluginInstance(p.module, p.asyncified, heartbeat, ctx);
+  ctx.memory = inst.memory;
+  const ex = inst.exports;
+  if (ex._initialize) inst.callSync(ex._initialize);
+  if (!ex.wasmap_init) return inst;
+  const cfg = encode(config);
+  const ptr = alloc(inst, cfg);
+  const check = (rc: number): PluginInstance => {
+    if (rc !== 0) throw new PluginFault(`wasmap_init refused the config (returned ${rc})`);
+    return inst;
+  };
+  const rc = inst.call(ex.wasmap_init, ptr, cfg.length);
+  return rc instanceof Promise ? rc.then(check) : check(rc);
+}
+
+/** Writes `data` through the guest allocator; the Asyncify area follows it. */
+function alloc(inst: PluginInstance, data: Uint8Array): number {
+  const extra = inst.asyncified ? ASYNC_BUFFER + 16 : 0;
+  const ptr = inst.callSync(inst.exports.wasmap_alloc, data.length + extra) >>> 0;
+  if (ptr === 0) throw new PluginFault('wasmap_alloc returned 0 (out of memory)');
+  if (!inst.ctx.write(ptr, data) || (extra && !inst.ctx.view(ptr, data.length + extra)))
+    throw new PluginFault(`wasmap_alloc returned ${ptr}, outside memory`);
+  inst.asyncBuffer = ((ptr + data.length + 7) & ~7) >>> 0;
+  return ptr;
+}
+
+function ending(e: unknown): Ending | undefined {
+  if (e instanceof LimitExceeded) return { error: e.message, limit: e.key };
+  if (e instanceof ProcExit) return e.code === 0 ? undefined : { error: e.message };
+  if (e instanceof MsgpackError) return { error: `malformed output: ${e.message}` };
+  if (e instanceof PluginFault || e instanceof PluginAbort) return { error: e.message };
+  return { error: describeTrap(e) };
+}
+
+/**
+ * Runs one invocation. Synchronous from start to end for a guest that does
+ * not wait (the common detection case): no promise, no microtask hop, and
+ * the instance is back in the idle pool before the next message is read.
+ */
+function invoke(m: Extract<ToWorker, { t: 'invoke' }>): void {
+  const p = plugins.get(m.pid);
+  if (!p) throw new Error(`unknown plugin ${m.pid}`);
+  const input: WireInput = m.input;
+  const ctx = new CallContext(m.id, p.manifest, p.limits, input.target, scope, new HandleTable(), (rec) =>
+    send({ t: 'emit', id: m.id, rec }, true),
+  );
+  const st: RunState = { p, m, ctx, inst: takeIdle(p, m.configKey), ptr: 0, allocLen: 0 };
+  try {
+    if (st.inst) {
+      st.inst.ctx = ctx;
+      ctx.memory = st.inst.memory;
+      return afterRun(st, start(st));
+    }
+    const made = createInstance(p, ctx, input.config);
+    if (made instanceof Promise) {
+      made.then(
+        (inst) => {
+          st.inst = inst;
+          try {
+            afterRun(st, start(st));
+          } catch (e) {
+            finish(st, undefined, e);
+          }
+        },
+        (e: unknown) => finish(st, undefined, e),
+      );
+      return;
+    }
+    st.inst = made;
+    afterRun(st, start(st));
+  } catch (e) {
+    finish(st, undefined, e);
+  }
+}
+
+interface RunState {
+  p: Registered;
+  m: Extract<ToWorker, { t: 'invoke' }>;
+  ctx: CallContext;
+  inst: PluginInstance | undefined;
+  ptr: number;
+  allocLen: number;
+}
+
+function start(st: RunState): bigint | Promise<bigint> {
+  const inst = st.inst!;
+  const input = st.m.input;
+  const bytes = input.bytes;
+  st.ptr = alloc(inst, bytes);
+  st.allocLen = bytes.length + (inst.asyncified ? ASYNC_BUFFER + 16 : 0);
+  return inst.call(inst.exports.wasmap_run, st.ptr, bytes.length);
+}
+
+function afterRun(st: RunState, ret: bigint | Promise<bigint>): void {
+  if (ret instanceof Promise) {
+    ret.then(
+      (r) => finish(st, r, undefined),
+      (e: unknown) => finish(st, undefined, e),
+    );
+  } else finish(st, ret, undefined);
+}
+
+/** Reads the output, releases the instance and reports the result. */
+function finish(st: RunState, ret: unknown, err: unknown): void {
+  const { ctx, inst, p, m } = st;
+  let output: Record<string, unknown> | undefined;
+  let end: Ending | undefined;
+  let healthy = false;
+  try {
+    if (err !== undefined) throw err;
+    if (typeof ret !== 'bigint') throw new PluginFault('wasmap_run did not return an i64');
+    const packed = BigInt.asUintN(64, ret);
+    if (packed !== 0n) {
+      const outPtr = Number(packed >> 32n);
+      const outLen = Number(packed & 0xffffffffn);
+      const view = ctx.view(outPtr, outLen);
+      if (!view) throw new PluginFault(`output [${outPtr}, ${outPtr + outLen}) lies outside memory (${inst!.memory.buffer.byteLength} bytes)`);
+      ctx.chargeOutput(outLen);
+      const decoded = decodeBounded(view, { maxBytes: ctx.limits.output_bytes, maxDepth: 32, maxItems: 1 << 20 });
+      if (!isMap(decoded)) throw new PluginFault('output is not a msgpack map');
+      output = decoded;
+    }
+    const ex = inst!.exports;
+    if (ex.wasmap_free) inst!.callSync(ex.wasmap_free, st.ptr, st.allocLen);
+    healthy = true;
+  } catch (e) {
+    end = ending(e);
+  } finally {
+    ctx.finish();
+  }
+  if (inst) release(p, m.configKey, inst, healthy);
+  const sandbox = {
+    duration_ms: Math.round((performance.now() - ctx.startedAt) * 1000) / 1000,
+    denied: ctx.denied,
+    bytes_sent: ctx.bytesSent,
+    bytes_received: ctx.bytesReceived,
+    ...(ctx.logsDropped ? { logs_dropped: ctx.logsDropped } : {}),
+  };
+  const result = buildResult(p.manifest, output, ctx.emitted, end, sandbox, ctx.logs);
+  result.emitted = [];
+  send({ t: 'done', id: m.id, result });
+}
+
+function takeIdle(p: Registered, key: string): PluginInstance | undefined {
+  const inst = p.idle.get(key)?.pop();
+  if (inst) idleBytes -= idleSize.get(inst) ?? 0;
+  return inst;
+}
+
+function release(p: Registered, key: string, inst: PluginInstance, healthy: boolean): void {
+  let list = p.idle.get(key);
+  const size = inst.memory.buffer.byteLength;
+  if (healthy && (list?.length ?? 0) < MAX_IDLE && size <= IDLE_INSTANCE_BYTES_MAX && idleBytes + size <= IDLE_BYTES_MAX) {
+    if (!list) p.idle.set(key, (list = []));
+    list.push(inst);
+    idleSize.set(inst, size);
+    idleBytes += size;
+    return;
+  }
+  if (healthy && inst.exports.wasmap_cleanup) {
+    try {
+      inst.callSync(inst.exports.wasmap_cleanup);
+    } catch {
+      /* dropped anyway */
+    }
+  }
+}
+
+// Host code never leaves a rejection unhandled on purpose; if one slips
+// through, say so instead of letting it stop the worker and its sessions.
+process.on('unhandledRejection', (e) => {
+  process.stderr.write(`wasmap sandbox worker: unhandled rejection: ${(e as Error)?.stack ?? String(e)}\n`);
+});
+
+port.on('message', (batch: ToWorker[]) => {
+  for (const m of batch) {
+    if (m.t === 'plugin') plugins.set(m.pid, { module: m.module, manifest: m.manifest, limits: m.limits, asyncified: m.asyncified, idle: new Map() });
+    else if (m.t === 'drop') {
+      for (const list of plugins.get(m.pid)?.idle.values() ?? []) for (const i of list) idleBytes -= idleSize.get(i) ?? 0;
+      plugins.delete(m.pid);
+    }
+    else {
+      try {
+        invoke(m);
+      } catch (e) {
+        send({ t: 'fatal', id: m.id, error: { code: 'WASMAP_INTERNAL', message: `invocation ${m.id}: ${(e as Error).message}` } });
+      }
+    }
+  }
+});

@@ -1,0 +1,57 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pack } from 'msgpackr';
+import { afterEach, describe, expect, it } from 'vitest';
+import { WorkerPool } from '../../src/sandbox/pool.js';
+import { validateManifest } from '../../src/sandbox/manifest.js';
+
+const script = fileURLToPath(new URL('./helpers/fake-worker.mjs', import.meta.url));
+const manifest = validateManifest({ abi: 1, name: 'fake', version: '1.0.0', kind: 'evaluator' });
+
+describe('worker pool recovery', () => {
+  let pool: WorkerPool;
+  afterEach(() => pool.close());
+
+  const run = (switches: Record<string, unknown>) => pool.run(1, manifest, '{}', { bytes: pack(switches), config: {} });
+
+  it('re-runs the in-flight work of a worker that died: nothing lost, no emit twice', async () => {
+    pool = new WorkerPool(2, script, []);
+    const marker = join(mkdtempSync(join(tmpdir(), 'wasmap-pool-')), 'crashed');
+    const good = Array.from({ length: 10 }, (_, n) => run({ n, delay: 300 }));
+    await new Promise((r) => setTimeout(r, 50));
+    const once = run({ n: 99, crash: true, crashOnce: marker, delay: 100 });
+    const results = await Promise.all([...good, once]);
+    expect(results.map((r) => r.emits)).toEqual([...Array.from({ length: 10 }, (_, n) => [{ n }]), [{ n: 99 }]]);
+    expect(results.every((r) => r.result.status === 'success')).toBe(true);
+    expect(pool.reruns).toBeGreaterThan(1); // the crashing one and innocent ones
+  });
+
+  it('fails an invocation alone after its worker died under it three times', async () => {
+    pool = new WorkerPool(2, script, []);
+    const bad = await run({ n: 7, crash: true, delay: 5000 });
+    expect(bad.result.status).toBe('application-error');
+    expect(bad.result.error).toMatch(/worker died 3 times/);
+    expect(bad.emits).toEqual([{ n: 7 }]);
+    expect((await run({ n: 8, delay: 10 })).result.status).toBe('success');
+  });
+
+  it('stops a worker whose guest overruns its budget; the guilty one fails, the rest re-run', async () => {
+    const down: unknown[] = [];
+    const listener = (m: unknown) => down.push(m);
+    subscribe('wasmap:plugin:worker-down', listener);
+    pool = new WorkerPool(2, script, []);
+    const good = Array.from({ length: 10 }, (_, n) => run({ n, delay: 400 }));
+    const spin = run({ n: 42, spin: true });
+    const r = await spin;
+    expect(r.result).toMatchObject({ status: 'application-error', sandbox: { limit: 'cpu_ms' }, emitted: [{ n: 42 }] });
+    expect(pool.kills).toBe(1);
+    const results = await Promise.all(good);
+    expect(results.map((x) => x.emits)).toEqual(Array.from({ length: 10 }, (_, n) => [{ n }]));
+    expect(pool.reruns).toBeGreaterThan(0);
+    unsubscribe('wasmap:plugin:worker-down', listener);
+    expect(down).toEqual([{ reason: 'watchdog', limit: 'cpu_ms', invocation: expect.any(Number), orphans: pool.reruns }]);
+  });
+});

@@ -1,0 +1,26 @@
+;; Returns bytes that are not msgpack (0xc1 is never used), after one
+;; emit that is malformed too (truncated map).
+;; @manifest {"abi":1,"name":"bad-msgpack","version":"1.0.0","kind":"detection"}
+(module
+  (import "wasmap" "emit" (func $emit (param i32 i32) (result i32)))
+  (memory (export "memory") 2 2)
+  (data (i32.const 0x100) "\c1\ff\ff")
+  (data (i32.const 0x110) "\82\a1a")
+  (data (i32.const 0x120) "\81\a6status")
+  (global $heap (mut i32) (i32.const 65536))
+  (func (export "wasmap_abi_v1"))
+  (func (export "wasmap_alloc") (param $n i32) (result i32)
+    (local $p i32) (local $end i32)
+    (local.set $p (global.get $heap))
+    (local.set $end (i32.add (local.get $p) (local.get $n)))
+    (if (i32.gt_u (local.get $end) (i32.shl (memory.size) (i32.const 16)))
+      (then
+        (if (i32.eq (memory.grow (i32.add (i32.shr_u (i32.sub (local.get $end) (i32.shl (memory.size) (i32.const 16))) (i32.const 16)) (i32.const 1))) (i32.const -1))
+          (then (return (i32.const 0))))))
+    (global.set $heap (i32.and (i32.add (local.get $end) (i32.const 7)) (i32.const -8)))
+    (local.get $p))
+  (func (export "wasmap_free") (param i32 i32) (global.set $heap (i32.const 65536)))
+  (func (export "wasmap_run") (param i32 i32) (result i64)
+    ;; an emit that fails must come back as -1 (EINVAL), stored where the output says
+    (i32.store8 (i32.const 0x180) (i32.sub (i32.const 0) (call $emit (i32.const 0x110) (i32.const 3))))
+    (i64.or (i64.shl (i64.const 0x100) (i64.const 32)) (i64.const 3))))
