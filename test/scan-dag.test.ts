@@ -78,15 +78,22 @@ describe('wasmap scan is a DAG on the module engine', () => {
 
   it('grabs banners while a large port scan is still running (streaming between nodes)', async () => {
     // 12,000 probes at 4,000/s take ~3 s; every probe is reported, so the
-    // output's order shows whether the banner came before the scan ended.
-    const r = await runCli(['scan', '127.0.0.1', '-p', `1-12000,${greeter.port}`, '--rate', '4000', '-Pn', '--states', 'all', '--banner', '-f', 'jsonl', '-q']);
-    expect(r.code).toBe(0);
-    const events = parseJsonl(r.stdout);
-    const banner = events.findIndex((e) => e.origin.type === 'banner');
-    const lastPort = events.map((e) => e.origin.type).lastIndexOf('portscan');
-    expect(banner).toBeGreaterThan(-1);
-    expect(banner).toBeLessThan(lastPort);
-    expect(events.length - banner).toBeGreaterThan(1000); // far from the end, not a race at the finish
+    // output's order shows whether banners came before the scan ended. With
+    // 20 greeters at random places in the probe order, the first is found early.
+    const greeters = await Promise.all(Array.from({ length: 20 }, () => listen('127.0.0.1', { greet: 'HELLO\r\n' })));
+    try {
+      const ports = `1-12000,${greeters.map((g) => g.port).join(',')}`;
+      const r = await runCli(['scan', '127.0.0.1', '-p', ports, '--rate', '4000', '-Pn', '--states', 'all', '--banner', '-f', 'jsonl', '-q']);
+      expect(r.code).toBe(0);
+      const events = parseJsonl(r.stdout);
+      const banner = events.findIndex((e) => e.origin.type === 'banner');
+      const lastPort = events.map((e) => e.origin.type).lastIndexOf('portscan');
+      expect(banner).toBeGreaterThan(-1);
+      expect(lastPort - banner).toBeGreaterThan(1000); // well before the end, not a race at the finish
+      expect(events.filter((e) => e.origin.type === 'banner')).toHaveLength(20);
+    } finally {
+      await Promise.all(greeters.map((g) => g.close()));
+    }
   });
 
   it('scans UDP ports given as U: with the udp_scanner node', async () => {
