@@ -3,6 +3,7 @@
  * scanner reports it (listen first, then one generic probe).
  */
 import type { ModuleDescriptor } from '../module.js';
+import { configured } from './configured.js';
 import { grabBanner, DEFAULT_BANNER_OPTIONS, type BannerOptions } from '../../net/banner.js';
 import { bannerEvent } from '../../report/event.js';
 import type { OpenPort } from '../../engine/key-contracts.js';
@@ -22,41 +23,33 @@ export const bannerGrabber: ModuleDescriptor = {
   },
   requires: ['open_ports'],
   provides: ['banners'],
-  create() {
-    let cfg: Record<string, unknown> = {};
-    return {
-      configure(c) {
-        cfg = c;
-      },
-      async execute(io) {
-        const opts: BannerOptions = {
-          ...DEFAULT_BANNER_OPTIONS,
-          readTimeoutMs: cfg.timeout_ms as number,
-          connectTimeoutMs: cfg.connect_timeout_ms as number,
-          maxBytes: cfg.max_bytes as number,
-          ...(typeof cfg.probe === 'string' ? { probe: new TextEncoder().encode((cfg.probe as string).replace(/\\r/g, '\r').replace(/\\n/g, '\n')) } : {}),
-        };
-        const max = cfg.concurrency as number;
-        const running = new Set<Promise<void>>();
-        try {
-          for await (const port of io.read<OpenPort>('open_ports')) {
-            if (port.transport !== 'tcp') continue;
-            const p = grabBanner(port, opts, io.signal).then((b) => {
-              // A banner cut short by a stop is still a finding: keep it.
-              if (!b) return;
-              io.write('banners', b);
-              io.event(bannerEvent(b));
-              io.count('banners');
-            });
-            const tracked = p.finally(() => running.delete(tracked));
-            running.add(tracked);
-            if (running.size >= max) await Promise.race(running);
-          }
-        } finally {
-          // On a stop the grabs end at once with what they read; wait so nothing is written late.
-          await Promise.all(running);
-        }
-      },
+  create: configured(async (io, cfg) => {
+    const opts: BannerOptions = {
+      ...DEFAULT_BANNER_OPTIONS,
+      readTimeoutMs: cfg.timeout_ms as number,
+      connectTimeoutMs: cfg.connect_timeout_ms as number,
+      maxBytes: cfg.max_bytes as number,
+      ...(typeof cfg.probe === 'string' ? { probe: new TextEncoder().encode((cfg.probe as string).replace(/\\r/g, '\r').replace(/\\n/g, '\n')) } : {}),
     };
-  },
+    const max = cfg.concurrency as number;
+    const running = new Set<Promise<void>>();
+    try {
+      for await (const port of io.read<OpenPort>('open_ports')) {
+        if (port.transport !== 'tcp') continue;
+        const p = grabBanner(port, opts, io.signal).then((b) => {
+          // A banner cut short by a stop is still a finding: keep it.
+          if (!b) return;
+          io.write('banners', b);
+          io.event(bannerEvent(b));
+          io.count('banners');
+        });
+        const tracked = p.finally(() => running.delete(tracked));
+        running.add(tracked);
+        if (running.size >= max) await Promise.race(running);
+      }
+    } finally {
+      // On a stop the grabs end at once with what they read; wait so nothing is written late.
+      await Promise.all(running);
+    }
+  }),
 };

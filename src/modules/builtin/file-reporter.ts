@@ -4,6 +4,7 @@
  */
 import { createWriteStream } from 'node:fs';
 import type { ModuleDescriptor } from '../module.js';
+import { configured } from './configured.js';
 import { createWriter, OUTPUT_FORMATS, formatFromPath, type OutputFormat } from '../../report/writer.js';
 import type { ScanEvent } from '../../report/event.js';
 
@@ -19,32 +20,24 @@ export const fileReporter: ModuleDescriptor = {
   },
   requires: ['events'],
   provides: [],
-  create() {
-    let cfg: Record<string, unknown> = {};
-    return {
-      configure(c) {
-        cfg = c;
-      },
-      async execute(io) {
-        const path = cfg.path as string;
-        const format = (cfg.format as OutputFormat | undefined) ?? formatFromPath(path) ?? 'jsonl';
-        const out = createWriteStream(path);
-        await new Promise<void>((resolve, reject) => {
-          out.once('open', () => resolve());
-          out.once('error', reject);
-        });
-        const writer = createWriter(format, out, { columns: 120 });
-        let n = 0;
-        try {
-          for await (const ev of io.read<ScanEvent>('events')) {
-            writer.write(ev);
-            n++;
-          }
-        } finally {
-          await writer.close();
-          io.count('written', n);
-        }
-      },
-    };
-  },
+  create: configured(async (io, cfg) => {
+    const path = cfg.path as string;
+    const format = (cfg.format as OutputFormat | undefined) ?? formatFromPath(path) ?? 'jsonl';
+    const out = createWriteStream(path);
+    await new Promise<void>((resolve, reject) => {
+      out.once('open', () => resolve());
+      out.once('error', reject);
+    });
+    const writer = createWriter(format, out, { columns: 120 });
+    let n = 0;
+    try {
+      for await (const ev of io.read<ScanEvent>('events')) {
+        writer.write(ev);
+        n++;
+      }
+    } finally {
+      await writer.close();
+      io.count('written', n);
+    }
+  }),
 };

@@ -3,6 +3,7 @@
  * `targets` (the compact set, never expanded) and `scan_ports`.
  */
 import type { ModuleDescriptor } from '../module.js';
+import { configured } from './configured.js';
 import { buildTargetSet } from '../../targets/target-set.js';
 import { parsePorts, topPorts, mergePortSets, type PortSet } from '../../targets/ports.js';
 import { UsageError } from '../../errors.js';
@@ -24,32 +25,24 @@ export const targetExpansion: ModuleDescriptor = {
   },
   requires: [],
   provides: ['targets', 'scan_ports'],
-  create() {
-    let cfg: Record<string, unknown> = {};
-    return {
-      configure(c) {
-        cfg = c;
-      },
-      async execute(io) {
-        const specs = cfg.targets as string[];
-        if (specs.length === 0 && !cfg.input_list) throw new UsageError('no targets given');
-        const set = await buildTargetSet({
-          targets: specs,
-          inputFile: cfg.input_list as string | undefined,
-          exclude: cfg.exclude as string[],
-          excludeFile: cfg.exclude_file as string | undefined,
-        });
-        let ports: PortSet | undefined = cfg.ports !== undefined ? parsePorts(cfg.ports as string) : undefined;
-        if (cfg.top_ports !== undefined || !ports) {
-          const top = { tcp: topPorts((cfg.top_ports as number | undefined) ?? 1000, 'tcp'), udp: [] };
-          ports = ports ? mergePortSets(ports, top) : mergePortSets(top, { tcp: [], udp: [] });
-        }
-        if (cfg.top_udp_ports !== undefined) ports = mergePortSets(ports, { tcp: [], udp: topPorts(cfg.top_udp_ports as number, 'udp') });
-        io.count('hosts', set.size);
-        io.count('ports', ports.tcp.length + ports.udp.length);
-        io.write('targets', set.toPlain());
-        io.write('scan_ports', ports);
-      },
-    };
-  },
+  create: configured(async (io, cfg) => {
+    const specs = cfg.targets as string[];
+    if (specs.length === 0 && !cfg.input_list) throw new UsageError('no targets given');
+    const set = await buildTargetSet({
+      targets: specs,
+      inputFile: cfg.input_list as string | undefined,
+      exclude: cfg.exclude as string[],
+      excludeFile: cfg.exclude_file as string | undefined,
+    });
+    let ports: PortSet | undefined = cfg.ports !== undefined ? parsePorts(cfg.ports as string) : undefined;
+    if (cfg.top_ports !== undefined || !ports) {
+      const top = { tcp: topPorts((cfg.top_ports as number | undefined) ?? 1000, 'tcp'), udp: [] };
+      ports = ports ? mergePortSets(ports, top) : mergePortSets(top, { tcp: [], udp: [] });
+    }
+    if (cfg.top_udp_ports !== undefined) ports = mergePortSets(ports, { tcp: [], udp: topPorts(cfg.top_udp_ports as number, 'udp') });
+    io.count('hosts', set.size);
+    io.count('ports', ports.tcp.length + ports.udp.length);
+    io.write('targets', set.toPlain());
+    io.write('scan_ports', ports);
+  }),
 };

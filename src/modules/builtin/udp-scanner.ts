@@ -3,6 +3,7 @@
  * A reply means open, an ICMP port unreachable closed, silence open|filtered.
  */
 import type { ModuleDescriptor } from '../module.js';
+import { configured } from './configured.js';
 import { TargetSet } from '../../targets/target-set.js';
 import { targetSetOfHosts } from './host-batch.js';
 import { Permutation, parseSeed } from '../../targets/probe-order.js';
@@ -37,42 +38,34 @@ export const udpScanner: ModuleDescriptor = {
   requires: ['targets', 'scan_ports'],
   uses: ['discovered_hosts'],
   provides: ['port_results', 'open_ports'],
-  create() {
-    let cfg: Record<string, unknown> = {};
-    return {
-      configure(c) {
-        cfg = c;
-      },
-      async execute(io) {
-        const [plain] = await io.all<Target>('targets');
-        const [ports] = await io.all<ScanPorts>('scan_ports');
-        if (!plain || !ports || ports.udp.length === 0) return;
-        const states = new Set(cfg.states as string[]);
-        const wanted = (s: PortState): boolean => states.has(s === 'open|filtered' ? 'filtered' : s);
-        const scanner = new UdpScanner({ concurrency: cfg.concurrency as number, timeoutMs: cfg.timeout_ms as number, retries: cfg.retries as number, rate: cfg.rate as number });
-        const seed = parseSeed(cfg.seed as string | undefined);
-        const run = async (targets: TargetSet): Promise<void> => {
-          for await (const r of scanner.scan(probesOf(targets, ports.udp, seed), io.signal)) {
-            const { response, ...result } = r;
-            io.write('port_results', result);
-            io.count('probes');
-            if (wanted(r.state)) {
-              const ev = portEvent(result);
-              if (response) (ev.result.data as Record<string, unknown>).response = response;
-              io.event(ev);
-            }
-            if (r.state === 'open') {
-              const open: OpenPort = { ip: r.ip, port: r.port, transport: 'udp', reason: r.reason, ...(r.hostname ? { hostname: r.hostname } : {}) };
-              io.write('open_ports', open);
-              io.count('open');
-            }
-          }
-        };
-        if (!io.hasProducers('discovered_hosts')) return run(TargetSet.fromPlain(plain));
-        for await (const batch of drainBatches(io.read<DiscoveredHost>('discovered_hosts'), io.signal)) {
-          await run(targetSetOfHosts(batch));
+  create: configured(async (io, cfg) => {
+    const [plain] = await io.all<Target>('targets');
+    const [ports] = await io.all<ScanPorts>('scan_ports');
+    if (!plain || !ports || ports.udp.length === 0) return;
+    const states = new Set(cfg.states as string[]);
+    const wanted = (s: PortState): boolean => states.has(s === 'open|filtered' ? 'filtered' : s);
+    const scanner = new UdpScanner({ concurrency: cfg.concurrency as number, timeoutMs: cfg.timeout_ms as number, retries: cfg.retries as number, rate: cfg.rate as number });
+    const seed = parseSeed(cfg.seed as string | undefined);
+    const run = async (targets: TargetSet): Promise<void> => {
+      for await (const r of scanner.scan(probesOf(targets, ports.udp, seed), io.signal)) {
+        const { response, ...result } = r;
+        io.write('port_results', result);
+        io.count('probes');
+        if (wanted(r.state)) {
+          const ev = portEvent(result);
+          if (response) (ev.result.data as Record<string, unknown>).response = response;
+          io.event(ev);
         }
-      },
+        if (r.state === 'open') {
+          const open: OpenPort = { ip: r.ip, port: r.port, transport: 'udp', reason: r.reason, ...(r.hostname ? { hostname: r.hostname } : {}) };
+          io.write('open_ports', open);
+          io.count('open');
+        }
+      }
     };
-  },
+    if (!io.hasProducers('discovered_hosts')) return run(TargetSet.fromPlain(plain));
+    for await (const batch of drainBatches(io.read<DiscoveredHost>('discovered_hosts'), io.signal)) {
+      await run(targetSetOfHosts(batch));
+    }
+  }),
 };

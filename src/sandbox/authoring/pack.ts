@@ -63,10 +63,14 @@ export function encodeManifest(manifest: Record<string, unknown>): Uint8Array {
   return new Uint8Array(packr.pack(manifest));
 }
 
+/** `wasm` with a custom section `name` holding `payload` appended (raw: no check of the payload). */
+export function appendCustomSection(wasm: Uint8Array, name: string, payload: Uint8Array): Uint8Array {
+  const nameBytes = Buffer.from(name, 'utf8');
+  const body = Buffer.concat([Buffer.from(uleb(nameBytes.length)), nameBytes, payload]);
+  return new Uint8Array(Buffer.concat([wasm, Buffer.from([0, ...uleb(body.length)]), body]));
+}
+
 /** `wasm` with `manifest` as its (only) wasmap.manifest section. */
 export function packManifest(wasm: Uint8Array, manifest: Record<string, unknown>): Uint8Array {
-  const name = Buffer.from(MANIFEST_SECTION, 'utf8');
-  const payload = encodeManifest(manifest);
-  const body = Buffer.concat([Buffer.from(uleb(name.length)), name, payload]);
-  return new Uint8Array(Buffer.concat([stripManifest(wasm), Buffer.from([0, ...uleb(body.length)]), body]));
+  return appendCustomSection(stripManifest(wasm), MANIFEST_SECTION, encodeManifest(manifest));
 }

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { pack } from 'msgpackr';
+import { appendCustomSection, encodeManifest } from '../../../src/sandbox/authoring/pack.js';
 
 /**
  * Builds the hand-written WAT corpus: `wat2wasm` (Debian package wabt), then
@@ -12,26 +12,11 @@ import { pack } from 'msgpackr';
  */
 export const WAT_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'wat');
 
-const leb = (n: number): number[] => {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n) b |= 0x80;
-    out.push(b);
-  } while (n);
-  return out;
-};
-
-/** Appends a custom section `name` holding `payload`. */
-export function withCustomSection(wasm: Uint8Array, name: string, payload: Uint8Array): Uint8Array {
-  const nameBytes = Buffer.from(name, 'utf8');
-  const body = Buffer.concat([Buffer.from(leb(nameBytes.length)), nameBytes, payload]);
-  return Buffer.concat([wasm, Buffer.from([0, ...leb(body.length)]), body]);
-}
+/** Appends a custom section `name` holding `payload` (raw, so tests can build malformed ones). */
+export const withCustomSection = appendCustomSection;
 
 export function packManifest(manifest: unknown): Uint8Array {
-  return pack(manifest);
+  return encodeManifest(manifest as Record<string, unknown>);
 }
 
 let outDir: string | undefined;
