@@ -92,6 +92,17 @@ describe('wasmap scan --plugin', () => {
     expect(r.stderr).toMatch(/wasmap: 1 host \(1 up\), \d+ ports probed, 2 open/);
   });
 
+  it('applies --plugin-limit to every plugin, and refuses an unknown limit', async () => {
+    const r = await runCli(['scan', '127.0.0.1', '-p', String(ssh.port), '--plugin', p['loop']!, '--plugin-limit', 'cpu_ms=200', '-f', 'jsonl', '-q']);
+    expect(r.code).toBe(0);
+    const ev = parseJsonl(r.stdout).find((e) => e.origin.type === 'loop');
+    expect(ev.result.sandbox.limit).toBe('cpu_ms');
+    expect(ev.result.error).toMatch(/200 ms/);
+    const bad = await runCli(['scan', '127.0.0.1', '-p', String(ssh.port), '--plugin', p['loop']!, '--plugin-limit', 'disk_mb=1']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^wasmap: error: .*disk_mb/);
+  });
+
   it('refuses to start with --strict-plugins when a plugin is refused', async () => {
     const r = await runCli(['scan', '127.0.0.1', '-p', String(echoPort), '--plugin', p['echo-line']!, '--plugin', p['no-manifest']!, '--strict-plugins']);
     expect(r.code).toBe(2);

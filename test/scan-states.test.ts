@@ -1,4 +1,5 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { execFileSync } from 'node:child_process';
 import { runCli, parseJsonl } from './support/cli.js';
 import { listen, closedPort, type Listener } from './support/listeners.js';
 import { createNetns, netnsAvailable } from './support/netns.js';
@@ -116,6 +117,21 @@ describe.skipIf(netnsMissing !== undefined && !process.env.CI)('filtered ports i
       expect(ev.get(9)?.result.data.state).toEqual({ state: 'filtered', reason: 'timeout' });
       expect(ev.get(10)?.result.data.state).toEqual({ state: 'filtered', reason: 'unreachable' });
       expect(ev.get(11)?.result.data.state).toEqual({ state: 'closed', reason: 'conn-refused' });
+    } finally {
+      ns.destroy();
+    }
+  });
+
+  it('retries only probes that timed out: nftables counts the SYNs each port received', async () => {
+    if (netnsMissing) throw new Error(netnsMissing);
+    const ns = createNetns(['tcp dport 9 counter drop', 'tcp dport 11 counter accept']);
+    try {
+      const r = await runCli(['scan', '127.0.0.1', '-p', '9,11', '-Pn', '--states', 'all', '--timeout', '300', '--retries', '2', '-f', 'jsonl', '-q'], { netns: ns.name });
+      expect(r.code).toBe(0);
+      const counters = execFileSync('ip', ['netns', 'exec', ns.name, 'nft', 'list', 'ruleset'], { encoding: 'utf8' });
+      const syns = (port: number) => Number(new RegExp(`dport ${port} counter packets (\\d+)`).exec(counters)?.[1]);
+      expect(syns(9)).toBe(3); // dropped: the first attempt and two retries
+      expect(syns(11)).toBe(1); // refused at once: never retried
     } finally {
       ns.destroy();
     }
