@@ -1,5 +1,7 @@
 import { channel } from 'node:diagnostics_channel';
 import { Worker } from 'node:worker_threads';
+import { createHash } from 'node:crypto';
+import { Packr } from 'msgpackr';
 import { WasmapError, type ErrorCode } from '../errors.js';
 import type { AllowEntry } from './host/scope.js';
 import { buildResult } from './result.js';
@@ -15,9 +17,13 @@ import { HB_BUDGET, HB_INVOCATION, HB_KIND, HB_SLOTS, HB_START, now, type FromWo
  * another worker.
  *
  * No result is lost or duplicated: a job leaves `inflight` exactly once
- * (done, guilty, or moved). Emits are buffered here per attempt and only
- * handed to the caller when the invocation settles, so a re-run never
- * delivers an emit twice (the dead attempt's buffer is discarded).
+ * (done, guilty, or moved). Emits are handed to the caller as they arrive
+ * (ABI: emitted results are kept even if the invocation later fails). When an
+ * innocent invocation runs again after its worker was stopped, the re-run's
+ * first emits replay the ones already delivered: each is compared with what
+ * was delivered at that position and skipped when identical, so a
+ * deterministic plugin never delivers an emit twice; a re-run that emits
+ * something different is delivered, as it is new information.
  */
 
 interface PluginReg {
@@ -37,6 +43,9 @@ interface Job {
   startedAt: number;
   attempts: number;
   emits: Record<string, unknown>[];
+  /** fingerprints of the emits already handed to `onEmit`, in order, across attempts */
+  delivered: string[];
+  onEmit: ((r: Record<string, unknown>) => void) | undefined;
   resolve(r: InvocationResult): void;
   reject(e: Error): void;
 }
@@ -115,7 +124,7 @@ export class WorkerPool {
     for (const s of this.#slots) this.#post(s, { t: 'drop', pid });
   }
 
-  run(pid: number, manifest: PluginManifest, configKey: string, input: WireInput): Promise<{ result: InvocationResult; emits: Record<string, unknown>[] }> {
+  run(pid: number, manifest: PluginManifest, configKey: string, input: WireInput, onEmit?: (r: Record<string, unknown>) => void): Promise<{ result: InvocationResult; emits: Record<string, unknown>[] }> {
     if (this.#closed) return Promise.reject(new WasmapError('WASMAP_INTERNAL', 'plugin runtime is closed'));
     return new Promise((resolve, reject) => {
       const job: Job = {
@@ -127,6 +136,8 @@ export class WorkerPool {
         startedAt: performance.now(),
         attempts: 0,
         emits: [],
+        delivered: [],
+        onEmit,
         resolve: (result) => resolve({ result, emits: job.emits }),
         reject,
       };
@@ -149,7 +160,7 @@ export class WorkerPool {
     for (const m of batch) {
       const job = slot.inflight.get(m.id);
       if (!job) continue; // a late message from an attempt that was moved
-      if (m.t === 'emit') job.emits.push(m.rec);
+      if (m.t === 'emit') this.#emit(job, m.rec);
       else {
         slot.inflight.delete(m.id);
         if (m.t === 'done') {
@@ -158,6 +169,17 @@ export class WorkerPool {
         } else job.reject(new WasmapError(m.error.code as ErrorCode, m.error.message));
       }
     }
+  }
+
+  #emit(job: Job, rec: Record<string, unknown>): void {
+    const at = job.emits.length;
+    job.emits.push(rec);
+    if (!job.onEmit) return;
+    const print = fingerprint(rec);
+    if (at < job.delivered.length && job.delivered[at] === print) return; // a re-run replaying what was delivered
+    if (at >= job.delivered.length) job.delivered.push(print);
+    else job.delivered[at] = print;
+    job.onEmit(rec);
   }
 
   #startWatch(): void {
@@ -238,4 +260,11 @@ export class WorkerPool {
       }),
     );
   }
+}
+
+const fingerprintPackr = new Packr({ useRecords: false, variableMapSize: true });
+
+/** Byte-exact identity of an emitted map (bins included), to recognise a replayed emit. */
+function fingerprint(rec: Record<string, unknown>): string {
+  return createHash('sha1').update(fingerprintPackr.pack(rec)).digest('hex');
 }

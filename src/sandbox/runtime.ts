@@ -104,7 +104,7 @@ export class PluginRuntime {
    * Runs one invocation. Resolves for anything the plugin does (trap, limit,
    * bad output: status `application-error`); rejects only for caller errors
    * (UsageError: bad config, missing target) or a closed runtime. Emits are
-   * handed to `onEmit` in order when the invocation settles.
+   * handed to `onEmit` in order as they arrive (see pool.ts for re-runs).
    */
   async invoke(plugin: LoadedPlugin, input: InvocationInput, onEmit?: (r: Record<string, unknown>) => void): Promise<InvocationResult> {
     const pid = this.#register(plugin);
@@ -116,8 +116,7 @@ export class PluginRuntime {
     const bytes = encode(input.target ? { ...input.context, target: input.target, config } : { ...input.context, config });
     const job: WireInput = { bytes, config };
     if (input.target) job.target = input.target;
-    const { result, emits } = await this.#getPool().run(pid, plugin.manifest, key, job);
-    if (onEmit) for (const r of emits) onEmit(r);
+    const { result } = await this.#getPool().run(pid, plugin.manifest, key, job, onEmit);
     return result;
   }
 

@@ -29,6 +29,29 @@ describe('worker pool recovery', () => {
     expect(pool.reruns).toBeGreaterThan(1); // the crashing one and innocent ones
   });
 
+  it('hands emits over as they arrive, and a re-run after a worker was stopped does not deliver them again', async () => {
+    pool = new WorkerPool(2, script, []);
+    const delivered = new Map<number, unknown[]>();
+    const settled = new Set<number>();
+    let beforeSettle = 0;
+    const live = (n: number, switches: Record<string, unknown>) =>
+      pool.run(1, manifest, '{}', { bytes: pack({ n, ...switches }), config: {} }, (rec) => {
+        if (!settled.has(n)) beforeSettle++;
+        delivered.set(n, [...(delivered.get(n) ?? []), rec]);
+      }).then((r) => {
+        settled.add(n);
+        return r;
+      });
+    const good = Array.from({ length: 10 }, (_, n) => live(n, { delay: 400 }));
+    await new Promise((r) => setTimeout(r, 50));
+    const spin = live(42, { spin: true });
+    await Promise.all([...good, spin]);
+    expect(pool.reruns).toBeGreaterThan(0); // some innocent ones ran twice
+    for (let n = 0; n < 10; n++) expect(delivered.get(n)).toEqual([{ n }]);
+    expect(delivered.get(42)).toEqual([{ n: 42 }]);
+    expect(beforeSettle).toBe(11); // every emit reached the caller before its invocation ended
+  });
+
   it('fails an invocation alone after its worker died under it three times', async () => {
     pool = new WorkerPool(2, script, []);
     const bad = await run({ n: 7, crash: true, delay: 5000 });
