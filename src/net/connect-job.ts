@@ -14,6 +14,8 @@ export interface ConnectJob {
   retries: number;
   /** one bit per host index; when present, only hosts whose bit is set are probed */
   upHosts?: SharedArrayBuffer;
+  /** one bit per host index, set by the main thread: hosts already answered, skip their other probes (discovery) */
+  doneHosts?: SharedArrayBuffer;
   /** Float64Array slots [completed, open] per shard, read by the main thread for progress */
   progress: SharedArrayBuffer;
   /** which outcomes to send back (Outcome codes); others are only counted */

@@ -27,6 +27,8 @@ export interface ConnectScanOptions {
   upHosts?: Uint8Array;
   /** outcomes delivered to onResult; the rest are only counted */
   report: Outcome[];
+  /** stop probing a host once one of its probes was reported (host discovery needs one answer) */
+  oneAnswerPerHost?: boolean;
 }
 
 export interface ConnectResult {
@@ -96,6 +98,7 @@ export class ConnectScan {
       return h;
     };
     const warned = new Set<string>();
+    const done = opts.oneAnswerPerHost ? new Uint8Array(new SharedArrayBuffer(Math.ceil(opts.targets.size / 8) || 1)) : undefined;
     const jobFor = (shard: number): ConnectJob => ({
       targets: plain,
       ports: opts.ports,
@@ -107,6 +110,7 @@ export class ConnectScan {
       timeoutMs: opts.timeoutMs,
       retries: opts.retries,
       upHosts,
+      ...(done ? { doneHosts: done.buffer as SharedArrayBuffer } : {}),
       progress: this.progressBuf,
       report: opts.report,
     });
@@ -116,6 +120,7 @@ export class ConnectScan {
         case 'results': {
           const f = m.flat;
           for (let i = 0; i < f.length; i += 4) {
+            if (done) done[f[i]! >> 3]! |= 1 << (f[i]! & 7);
             onResult({ host: hostOf(f[i]!), hostIndex: f[i]!, port: f[i + 1]!, outcome: f[i + 2]!, rttMs: f[i + 3]! });
           }
           return false;

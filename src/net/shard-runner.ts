@@ -25,6 +25,7 @@ export function runShard(job: ConnectJob, post: (m: WorkerMessage) => void): Sha
   const total = targets.size * nPorts;
   const perm = new Permutation(total, job.seed);
   const up = job.upHosts ? new Uint8Array(job.upHosts) : undefined;
+  const answered = job.doneHosts ? new Uint8Array(job.doneHosts) : undefined;
   const progress = new Float64Array(job.progress);
   const report = new Set(job.report);
   let index = job.shard;
@@ -38,6 +39,7 @@ export function runShard(job: ConnectJob, post: (m: WorkerMessage) => void): Sha
       index += job.shards;
       const hostIndex = Math.floor(p / nPorts);
       if (up && !(up[hostIndex >> 3]! & (1 << (hostIndex & 7)))) continue;
+      if (answered && answered[hostIndex >> 3]! & (1 << (hostIndex & 7))) continue;
       if (hostIndex !== lastHost) {
         const h = targets.hostAt(hostIndex);
         lastHost = hostIndex;

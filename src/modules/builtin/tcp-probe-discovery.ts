@@ -43,6 +43,7 @@ export function tcpProbeDiscovery(board?: ProgressBoard): ModuleDescriptor {
           const scan = new ConnectScan({
             targets, ports: cfg.ports, seed: parseSeed(cfg.seed), concurrency: cfg.concurrency, rate: cfg.rate,
             timeoutMs: cfg.timeout_ms, retries: cfg.retries, workers: cfg.workers, report: [Outcome.Open, Outcome.Closed],
+            oneAnswerPerHost: true,
           });
           const abort = (): void => scan.stop();
           io.signal.addEventListener('abort', abort, { once: true });
