@@ -122,6 +122,23 @@ describe.skipIf(netnsMissing !== undefined && !process.env.CI)('filtered ports i
     }
   });
 
+  it('skips hosts that answer no discovery probe, and scans them anyway with -Pn', async () => {
+    if (netnsMissing) throw new Error(netnsMissing);
+    const ns = createNetns(['ip daddr 127.0.0.2 drop']);
+    try {
+      const base = ['scan', '127.0.0.1-2', '-p', '7', '--states', 'all', '--timeout', '200', '--retries', '0', '-f', 'jsonl'];
+      const r = await runCli(base, { netns: ns.name });
+      expect(r.code).toBe(0);
+      expect(parseJsonl(r.stdout).map((e) => e.target.ip)).toEqual(['127.0.0.1']);
+      expect(r.stderr).toMatch(/2 hosts \(1 up\)/);
+      const all = await runCli([...base, '-Pn'], { netns: ns.name });
+      const states = new Map(parseJsonl(all.stdout).map((e) => [e.target.ip, e.result.data.state.state]));
+      expect(states).toEqual(new Map([['127.0.0.1', 'closed'], ['127.0.0.2', 'filtered']]));
+    } finally {
+      ns.destroy();
+    }
+  });
+
   it('retries only probes that timed out: nftables counts the SYNs each port received', async () => {
     if (netnsMissing) throw new Error(netnsMissing);
     const ns = createNetns(['tcp dport 9 counter drop', 'tcp dport 11 counter accept']);
