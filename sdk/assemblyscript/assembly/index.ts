@@ -1,0 +1,16 @@
+// @wasmap/sdk-assemblyscript: write a wasmap plugin (ABI v1) as one
+// `run(input: Input): Output` function. See ../README.md.
+export * from "./errors";
+export * from "./status";
+export * from "./host";
+export * from "./log";
+export * from "./msgpack/value";
+export * from "./msgpack/writer";
+export * from "./msgpack/reader";
+export * from "./socket";
+export * from "./udp";
+export * from "./dns";
+export * from "./input";
+export * from "./output";
+export * from "./emit";
+export * from "./plugin";

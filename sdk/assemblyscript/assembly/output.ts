@@ -1,0 +1,102 @@
+// One invocation's result (ABI §7): status, error, data, service, findings
+// and any `provides` keys, encoded as one msgpack map.
+import { ArrayWriter, MapWriter, Writer } from "./msgpack/writer";
+import { Value } from "./msgpack/value";
+import { STATUS_SUCCESS } from "./status";
+
+/** ABI §7 `service`: what runs on a port. */
+export class Service {
+  product: string = "";
+  version: string = "";
+  cpe: Array<string> = new Array<string>(0);
+  /** 0..1; negative = not set. */
+  confidence: f64 = -1;
+  extrainfo: string = "";
+
+  constructor(public name: string) {}
+
+  toMap(): MapWriter {
+    const m = new MapWriter().str("name", this.name);
+    if (this.product.length > 0) m.str("product", this.product);
+    if (this.version.length > 0) m.str("version", this.version);
+    if (this.cpe.length > 0) m.strArray("cpe", this.cpe);
+    if (this.confidence >= 0) m.float("confidence", min(this.confidence, 1.0));
+    if (this.extrainfo.length > 0) m.str("extrainfo", this.extrainfo);
+    return m;
+  }
+}
+
+/** ABI §7 finding; `severity` is one of the SEVERITY_* constants. */
+export class Finding {
+  evidence: string = "";
+  cve: Array<string> = new Array<string>(0);
+
+  constructor(public id: string, public title: string, public severity: string) {}
+
+  toMap(): MapWriter {
+    const m = new MapWriter().str("id", this.id).str("title", this.title).str("severity", this.severity);
+    if (this.evidence.length > 0) m.str("evidence", this.evidence);
+    if (this.cve.length > 0) m.strArray("cve", this.cve);
+    return m;
+  }
+}
+
+export class Output {
+  /** One of the STATUS_* constants. */
+  status: string = STATUS_SUCCESS;
+  error: string = "";
+  service: Service | null = null;
+  findings: Array<Finding> = new Array<Finding>(0);
+  private dataBytes: Uint8Array | null = null;
+  private extraKeys: Array<string> = new Array<string>(0);
+  private extraValues: Array<Uint8Array> = new Array<Uint8Array>(0);
+
+  /** An output carrying only a status and its reason. */
+  static fail(status: string, error: string): Output {
+    const o = new Output();
+    o.status = status;
+    o.error = error;
+    return o;
+  }
+
+  /** `data` = this map (becomes `result.data` of the event). */
+  setData(m: MapWriter): Output { this.dataBytes = m.encode(); return this; }
+  setDataArray(a: ArrayWriter): Output { this.dataBytes = a.encode(); return this; }
+  setDataValue(v: Value): Output { this.dataBytes = new Writer().value(v).toBytes(); return this; }
+  /** `bytes` must be exactly one msgpack value. */
+  setDataRaw(bytes: Uint8Array): Output { this.dataBytes = bytes; return this; }
+
+  addFinding(f: Finding): Output { this.findings.push(f); return this; }
+
+  /** A DataContext key the manifest `provides`; `bytes` is one msgpack value. */
+  provideRaw(key: string, bytes: Uint8Array): Output {
+    for (let i = 0; i < this.extraKeys.length; i++) {
+      if (this.extraKeys[i] == key) { this.extraValues[i] = bytes; return this; }
+    }
+    this.extraKeys.push(key);
+    this.extraValues.push(bytes);
+    return this;
+  }
+  provideMap(key: string, m: MapWriter): Output { return this.provideRaw(key, m.encode()); }
+  provideArray(key: string, a: ArrayWriter): Output { return this.provideRaw(key, a.encode()); }
+  provideString(key: string, v: string): Output { return this.provideRaw(key, new Writer().str(v).toBytes()); }
+  provideValue(key: string, v: Value): Output { return this.provideRaw(key, new Writer().value(v).toBytes()); }
+
+  toMap(): MapWriter {
+    const m = new MapWriter().str("status", this.status);
+    if (this.error.length > 0) m.str("error", this.error);
+    const d = this.dataBytes;
+    if (d !== null) m.raw("data", d);
+    const s = this.service;
+    if (s !== null) m.map("service", s.toMap());
+    if (this.findings.length > 0) {
+      const a = new ArrayWriter();
+      for (let i = 0; i < this.findings.length; i++) a.map(this.findings[i].toMap());
+      m.array("findings", a);
+    }
+    for (let i = 0; i < this.extraKeys.length; i++) m.raw(this.extraKeys[i], this.extraValues[i]);
+    return m;
+  }
+
+  encode(): Uint8Array { return this.toMap().encode(); }
+}
