@@ -9,6 +9,7 @@ import { rewriteNmapFlags } from './options.js';
 import { reportFatal } from './fatal.js';
 import { registerDagCommands, type PluginRefs } from './dag-command.js';
 import { registerModuleCommands } from './module-command.js';
+import { registerPluginCommands } from './plugin-command.js';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -77,6 +78,7 @@ function buildProgram(): Command {
     });
 
   registerEngineCommands(program);
+  registerPluginCommands(program);
   return program;
 }
 

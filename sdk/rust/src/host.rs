@@ -1,0 +1,28 @@
+//! Host calls that are not networking: emit, clock, sleep (ABI §4).
+use crate::error::{check, Result};
+use crate::output::Output;
+use crate::sys;
+use serde::Serialize;
+
+/// Hands the host one result now (an event of its own, kept even if the
+/// invocation later fails). Counts toward the `output_bytes` limit.
+pub fn emit(out: &Output) -> Result<()> {
+    let bytes = out.to_msgpack();
+    check(unsafe { sys::emit(bytes.as_ptr(), bytes.len() as i32) }).map(|_| ())
+}
+
+/// Emits any serializable map (a struct or a map type).
+pub fn emit_value<T: Serialize + ?Sized>(v: &T) -> Result<()> {
+    let bytes = rmp_serde::to_vec_named(v).map_err(|e| crate::Error::App(e.to_string()))?;
+    check(unsafe { sys::emit(bytes.as_ptr(), bytes.len() as i32) }).map(|_| ())
+}
+
+/// Wall clock, milliseconds since the epoch.
+pub fn now_ms() -> i64 {
+    unsafe { sys::now_ms() }
+}
+
+/// Sleeps (the host runs other work meanwhile); clamped to the wall time left.
+pub fn sleep_ms(ms: u32) -> Result<()> {
+    check(unsafe { sys::sleep_ms(ms.min(i32::MAX as u32) as i32) }).map(|_| ())
+}
