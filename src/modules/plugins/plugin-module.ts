@@ -21,7 +21,8 @@ const IN_FLIGHT = 64;
 export const OUTPUT_FILE_KEY = 'output_file';
 
 const KEYS_BY_KIND = {
-  scanner: { requires: ['open_ports'], uses: ['banners', 'service_fingerprints'], provides: ['plugin_results', 'vulnerabilities'] },
+  // a scanner reads fingerprints only when its match names services (see moduleKeys)
+  scanner: { requires: ['open_ports'], uses: ['banners'], provides: ['plugin_results', 'vulnerabilities'] },
   detection: { requires: ['banners'], uses: [], provides: ['plugin_results', 'service_fingerprints', 'vulnerabilities'] },
   evaluator: { requires: ['open_ports'], uses: ['banners', 'service_fingerprints', 'plugin_results'], provides: ['evaluator_results', 'vulnerabilities'] },
   output: { requires: ['events'], uses: [], provides: [] },
@@ -32,10 +33,30 @@ export interface PluginModuleOptions {
   plugin: LoadedPlugin;
 }
 
+/**
+ * The DataContext keys a plugin's module reads and writes. A scanner whose
+ * `match` names services also reads `service_fingerprints`; a scanner that
+ * lists `service_fingerprints` in its manifest `provides` (an identifier
+ * such as service-simple) writes its `service` results there, so protocol
+ * plugins matched by service run on services found on unusual ports.
+ */
+export function moduleKeys(m: LoadedPlugin['manifest']): { requires: string[]; uses: string[]; provides: string[] } {
+  const base = KEYS_BY_KIND[m.kind];
+  const requires: string[] = [...base.requires];
+  const uses: string[] = [...base.uses];
+  if (m.kind === 'scanner' && (m.match.services ?? []).length > 0) uses.push('service_fingerprints');
+  const provides: string[] = [...base.provides];
+  for (const k of m.provides) if (!provides.includes(k) && !requires.includes(k) && k !== 'events') provides.push(k);
+  // keys the manifest asks for that other nodes may produce (e.g. another plugin's provides)
+  for (const k of m.requires) {
+    if (!requires.includes(k) && !uses.includes(k) && !provides.includes(k) && k !== 'banner' && k !== 'service' && k !== 'events') uses.push(k);
+  }
+  return { requires, uses, provides };
+}
+
 export function pluginModule({ runtime, plugin }: PluginModuleOptions): ModuleDescriptor {
   const m = plugin.manifest;
-  const keys = KEYS_BY_KIND[m.kind];
-  const own = new Set<string>([...keys.requires, ...keys.uses, ...keys.provides, 'events']);
+  const keys = moduleKeys(m);
   const config: ConfigSchema = { ...m.config };
   if (m.kind === 'output') config[OUTPUT_FILE_KEY] = { type: 'string', default: '-', description: 'where the report goes (- = stdout, after the events)' };
   return {
@@ -46,10 +67,9 @@ export function pluginModule({ runtime, plugin }: PluginModuleOptions): ModuleDe
     origin: 'plugin',
     source: plugin.path,
     config,
-    requires: [...keys.requires],
-    // keys the manifest asks for that other nodes may produce (e.g. another plugin's provides)
-    uses: [...keys.uses, ...m.requires.filter((k) => !own.has(k) && k !== 'banner' && k !== 'service')],
-    provides: [...keys.provides, ...m.provides.filter((k) => !own.has(k))],
+    requires: keys.requires,
+    uses: keys.uses,
+    provides: keys.provides,
     create() {
       let cfg: Record<string, unknown> = {};
       let outputFile = '-';
@@ -122,7 +142,8 @@ class Caller {
     } else if (kind === 'evaluator') {
       io.write('evaluator_results', { plugin: this.name, ip: at.ip, status: r.status, data, ...(r.error ? { error: r.error } : {}) });
     }
-    if (kind === 'detection' && isMap(r.service) && typeof r.service.name === 'string') {
+    const identifies = kind === 'detection' || (kind === 'scanner' && this.manifest.provides.includes('service_fingerprints'));
+    if (identifies && isMap(r.service) && typeof r.service.name === 'string') {
       const fp: ServiceFingerprint = { ...at, service: r.service as unknown as ServiceFingerprint['service'], source: this.name };
       io.write('service_fingerprints', fp);
     }
@@ -133,6 +154,7 @@ class Caller {
       }
     }
     for (const [key, value] of Object.entries(r.provides)) {
+      if (key === 'service_fingerprints' && identifies) continue; // written from `service` above
       try {
         io.write(key, value);
       } catch (e) {

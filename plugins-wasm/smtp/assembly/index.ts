@@ -1,0 +1,116 @@
+// smtp: a wasmap scanner for SMTP (25, 587; 465 with implicit TLS, RFC 8314).
+// Reads the 220 greeting, sends EHLO and reads the extensions (RFC 5321);
+// if STARTTLS is offered (RFC 3207) upgrades, records the TLS version and
+// cipher and sends EHLO again, since servers often offer more (AUTH) inside
+// TLS. Then QUIT. It never sends MAIL, RCPT or AUTH.
+import {
+  Input, MapWriter, Output, STATUS_PROTOCOL_ERROR, Socket, TlsInfo, errorName, register, statusForError,
+} from "@wasmap/sdk-assemblyscript";
+import { Extensions, Reply, parseExtensions, readReply, serviceFromBanner } from "./smtp";
+export { wasmap_abi_v1, wasmap_alloc, wasmap_free, wasmap_init, wasmap_run } from "@wasmap/sdk-assemblyscript";
+
+const EHLO_NAME = "wasmap.invalid";
+
+/** What was learnt so far; a failure later still reports it. */
+class Session {
+  banner: string = "";
+  ehlo: string[] = [];
+  extensions: Extensions = new Extensions();
+  starttls: bool = false;
+  implicitTls: bool = false;
+  tls: TlsInfo | null = null;
+  ehloTls: Reply | null = null;
+  status: string = "success";
+  error: string = "";
+}
+
+let timeout: i32 = 3000;
+
+function failReply(s: Session, r: Reply): void {
+  if (s.status != "success") return;
+  if (r.malformed) { s.status = STATUS_PROTOCOL_ERROR; s.error = "malformed reply"; }
+  else if (r.error == 0) { s.status = STATUS_PROTOCOL_ERROR; s.error = "connection closed mid-reply"; }
+  else { s.status = statusForError(r.error); s.error = errorName(r.error); }
+}
+
+function command(sock: Socket, s: Session, line: string): Reply {
+  if (sock.sendString(line + "\r\n") < 0) {
+    const r = new Reply();
+    r.error = sock.error;
+    failReply(s, r);
+    return r;
+  }
+  const r = readReply(sock, timeout);
+  if (!r.ok) failReply(s, r);
+  return r;
+}
+
+function upgrade(sock: Socket, s: Session, sni: string): bool {
+  if (sock.tlsUpgrade(sni, timeout) < 0) {
+    s.status = statusForError(sock.error);
+    s.error = "TLS handshake: " + errorName(sock.error);
+    return false;
+  }
+  s.tls = sock.tlsInfo();
+  return true;
+}
+
+function tlsMap(t: TlsInfo): MapWriter {
+  return new MapWriter().str("version", t.version).str("cipher", t.cipher);
+}
+
+function toOutput(s: Session, withService: bool): Output {
+  const out = new Output();
+  out.status = s.status;
+  out.error = s.error;
+  const m = new MapWriter()
+    .str("banner", s.banner)
+    .strArray("ehlo", s.ehlo)
+    .map("extensions", s.extensions.toMap())
+    .bool("starttls", s.starttls);
+  if (s.implicitTls) m.bool("implicit_tls", true);
+  const t = s.tls;
+  if (t !== null) m.map("tls", tlsMap(t));
+  const e = s.ehloTls;
+  if (e !== null && e.code == 250) m.map("extensions_tls", parseExtensions(e).toMap());
+  out.setData(m);
+  if (withService) out.service = serviceFromBanner(s.banner);
+  return out;
+}
+
+function run(input: Input): Output {
+  const target = input.target!;
+  timeout = <i32>input.config.getInt("timeout_ms", 3000);
+  const sni = target.hostname;
+  const sock = Socket.connect(target.ip, target.port, timeout);
+  if (!sock.ok) return Output.fail(statusForError(sock.error, true), errorName(sock.error));
+  const s = new Session();
+  // submissions (465) speak TLS from the first byte
+  s.implicitTls = target.tls || target.port == 465;
+  if (s.implicitTls && !upgrade(sock, s, sni)) return toOutput(s, false);
+
+  const greet = readReply(sock, timeout);
+  if (greet.lines.length > 0) s.banner = greet.lines.join("\n");
+  if (!greet.ok) { failReply(s, greet); return toOutput(s, false); }
+  if (greet.code != 220) { sock.close(); return toOutput(s, true); } // 554: an SMTP server refusing us
+
+  const ehlo = command(sock, s, "EHLO " + EHLO_NAME);
+  s.ehlo = ehlo.lines;
+  s.extensions = parseExtensions(ehlo);
+  s.starttls = s.extensions.has("STARTTLS");
+  if (s.status == "success" && s.starttls && !s.implicitTls) {
+    const go = command(sock, s, "STARTTLS");
+    if (go.code == 220 && upgrade(sock, s, sni)) {
+      // RFC 3207 §4.2: the session restarts; what was said before TLS is void
+      s.ehloTls = command(sock, s, "EHLO " + EHLO_NAME);
+    }
+  }
+  if (s.status == "success") {
+    sock.sendString("QUIT\r\n");
+    readReply(sock, 1000); // 221; nothing depends on it
+  }
+  sock.close();
+  return toOutput(s, true);
+}
+
+register(run);

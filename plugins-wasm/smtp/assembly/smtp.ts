@@ -1,0 +1,116 @@
+// SMTP wire format (RFC 5321 §4.2): replies are "ddd text" or a multi-line
+// "ddd-text … ddd text" block; EHLO's lines after the first are the service
+// extensions (§4.1.1.1). Everything read from the server is capped here.
+import { EINVAL, MapWriter, Service, Socket } from "@wasmap/sdk-assemblyscript";
+
+/** Longest reply line kept (RFC 5321 §4.5.3.1.5 allows 512; some servers go past it). */
+export const MAX_LINE_BYTES: i32 = 2048;
+/** Lines per multi-line reply (EHLO lists ~10-20). */
+export const MAX_REPLY_LINES: i32 = 128;
+
+/** One reply; `code` 0 with `error`/`malformed` set when no complete reply was read. */
+export class Reply {
+  code: i32 = 0;
+  lines: string[] = [];
+  error: i32 = 0;
+  malformed: bool = false;
+  get ok(): bool { return this.code > 0; }
+}
+
+function isDigit(c: i32): bool { return c >= 0x30 && c <= 0x39; }
+
+function isCode(line: string): bool {
+  return line.length >= 3 && isDigit(line.charCodeAt(0)) && isDigit(line.charCodeAt(1)) && isDigit(line.charCodeAt(2));
+}
+
+/** A read that ended early; EINVAL from readLine means the line cap was hit: the server's fault. */
+function failed(r: Reply, code: i32): Reply {
+  if (code == EINVAL) r.malformed = true;
+  else r.error = code;
+  return r;
+}
+
+/** Reads one complete reply within `timeoutMs` per line. */
+export function readReply(sock: Socket, timeoutMs: i32): Reply {
+  const r = new Reply();
+  let code = "";
+  while (true) {
+    if (r.lines.length >= MAX_REPLY_LINES) { r.malformed = true; return r; }
+    const line = sock.readLine(MAX_LINE_BYTES, timeoutMs);
+    if (line === null) return failed(r, sock.error);
+    r.lines.push(line);
+    // every line of a reply carries the same code, then '-' (more) or ' '/end (last)
+    if (!isCode(line) || (code.length > 0 && !line.startsWith(code))) { r.malformed = true; return r; }
+    code = line.substring(0, 3);
+    if (line.length == 3 || line.charCodeAt(3) == 0x20) break;
+    if (line.charCodeAt(3) != 0x2d) { r.malformed = true; return r; }
+  }
+  r.code = I32.parseInt(code, 10);
+  return r;
+}
+
+/** EHLO extensions: keyword (upper-cased) → its parameters, first occurrence wins. */
+export class Extensions {
+  names: string[] = [];
+  args: string[] = [];
+
+  has(name: string): bool { return this.names.includes(name); }
+
+  toMap(): MapWriter {
+    const m = new MapWriter();
+    for (let i = 0; i < this.names.length; i++) m.str(this.names[i], this.args[i]);
+    return m;
+  }
+}
+
+/** The extensions of a 250 EHLO reply (its first line is the greeting, not an extension). */
+export function parseExtensions(r: Reply): Extensions {
+  const e = new Extensions();
+  if (r.code != 250) return e;
+  for (let i = 1; i < r.lines.length; i++) {
+    const body = r.lines[i].length > 4 ? r.lines[i].substring(4).trim() : "";
+    if (body.length == 0) continue;
+    const sp = body.indexOf(" ");
+    const name = (sp < 0 ? body : body.substring(0, sp)).toUpperCase();
+    if (e.has(name)) continue;
+    e.names.push(name);
+    e.args.push(sp < 0 ? "" : body.substring(sp + 1).trim());
+  }
+  return e;
+}
+
+/** Product and version named by a 220 greeting, nmap's product names. */
+export function serviceFromBanner(banner: string): Service {
+  const s = new Service("smtp");
+  const w = banner.replaceAll(";", " ").replaceAll(",", " ").split(" ");
+  for (let i = 0; i < w.length; i++) {
+    const lw = w[i].toLowerCase();
+    const next = i + 1 < w.length ? w[i + 1] : "";
+    if (lw == "exim") {
+      return named(s, "Exim smtpd", version(next), "exim", "exim");
+    }
+    if (lw == "postfix") return named(s, "Postfix smtpd", "", "postfix", "postfix");
+    if (lw == "sendmail") return named(s, "Sendmail", version(next.split("/")[0]), "sendmail", "sendmail");
+    if (lw == "opensmtpd") return named(s, "OpenSMTPD", "", "openbsd", "opensmtpd");
+  }
+  s.confidence = 0.9; // a 220 greeting and an SMTP dialogue, product unknown
+  return s;
+}
+
+function named(s: Service, product: string, v: string, vendor: string, cpeProduct: string): Service {
+  s.product = product;
+  s.version = v;
+  s.cpe.push("cpe:/a:" + vendor + ":" + cpeProduct + (v.length > 0 ? ":" + v : ""));
+  s.confidence = 1.0;
+  return s;
+}
+
+/** `tok` when it looks like a version (starts with a digit, then digits, dots, letters, '_'), else "". */
+function version(tok: string): string {
+  if (tok.length == 0 || tok.length > 32 || !isDigit(tok.charCodeAt(0))) return "";
+  for (let i = 0; i < tok.length; i++) {
+    const c = tok.charCodeAt(i);
+    if (!(isDigit(c) || c == 0x2e || c == 0x5f || (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a))) return "";
+  }
+  return tok;
+}
