@@ -87,8 +87,9 @@ function registerEngineCommands(program: Command): void {
   let release: (() => Promise<void>) | undefined;
   const registry = async (plugins: PluginRefs = {}) => {
     const reg = (await import('../modules/builtin/index.js')).builtinRegistry();
-    const { pluginFiles, loadPluginSet } = await import('../modules/plugins/plugin-set.js');
-    const files = await pluginFiles(plugins.plugin ?? [], plugins.pluginDir ?? []);
+    const { pluginFiles, loadPluginSet, allBundledPluginFiles } = await import('../modules/plugins/plugin-set.js');
+    // bundled plugins are modules like the built-ins (the standard DAG uses them); given plugins come after
+    const files = [...(await allBundledPluginFiles()), ...(await pluginFiles(plugins.plugin ?? [], plugins.pluginDir ?? []))];
     if (files.length > 0) {
       const { PluginRuntime } = await import('../sandbox/index.js');
       const runtime = new PluginRuntime();
@@ -112,6 +113,10 @@ function registerEngineCommands(program: Command): void {
     },
   });
   registerModuleCommands(program, { registry: () => registry() });
+  program.hook('postAction', async () => {
+    await release?.();
+    release = undefined;
+  });
 }
 
 function collect(value: string, previous: string[]): string[] {

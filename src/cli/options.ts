@@ -35,6 +35,11 @@ export function choiceOption<T extends string>(flag: string, raw: string | undef
  * only knows single-letter short flags, so they are rewritten to long ones first.
  */
 export function rewriteNmapFlags(argv: string[]): string[] {
-  const map: Record<string, string> = { '-iL': '--input-list', '-Pn': '--skip-discovery', '-sT': '--connect' };
-  return argv.map((a) => map[a] ?? a);
+  const map: Record<string, string[]> = {
+    '-iL': ['--input-list'],
+    '-Pn': ['--skip-discovery'],
+    // -sV: service and version detection = the standard profile (service-simple and the protocol plugins)
+    '-sV': ['--profile', 'standard'],
+  };
+  return argv.flatMap((a) => map[a] ?? [a]);
 }

@@ -30,14 +30,16 @@ export function parseLimits(raw: string[] = []): Record<string, number> {
 }
 
 /** Adds one node per plugin (config from --plugin-config NAME.KEY=VALUE), and a banner node if detection needs one. */
-export function addPluginNodes(dag: Dag, plugins: LoadedPlugin[], f: PluginFlags): Dag {
-  const nodes: DagNode[] = [...dag.nodes];
+export function addPluginNodes(dag: Dag, plugins: LoadedPlugin[], f: PluginFlags, all: LoadedPlugin[] = plugins): Dag {
+  const nodes: DagNode[] = dag.nodes.map((n) => ({ ...n, config: { ...n.config } }));
   const configs = new Map<string, Record<string, unknown>>(plugins.map((p) => [p.manifest.name, {}]));
+  // plugins that already have a node (from the profile) take their config there
+  for (const n of nodes) if (all.some((p) => p.manifest.name === n.module)) configs.set(n.module, n.config);
   for (const item of f.pluginConfig ?? []) {
     const dot = item.indexOf('.');
     const name = dot > 0 ? item.slice(0, dot) : '';
     const cfg = configs.get(name);
-    const plugin = plugins.find((p) => p.manifest.name === name);
+    const plugin = all.find((p) => p.manifest.name === name);
     if (!cfg || !plugin) throw new UsageError(`--plugin-config '${item}': no loaded plugin named '${name}' (use NAME.KEY=VALUE)`);
     const { key, value } = parseConfigAssignment(item.slice(dot + 1), plugin.manifest.config);
     cfg[key] = value;

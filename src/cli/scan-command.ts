@@ -21,7 +21,7 @@ import { intOption, numberOption, listOption, choiceOption } from './options.js'
 import { ProgressBar } from './progress.js';
 import { reportFatal, isUsageCode } from './fatal.js';
 import { addPluginNodes, parseLimits, type PluginFlags } from './plugin-flags.js';
-import { pluginFiles, loadPluginSet, refusalEvent, type RefusedPlugin } from '../modules/plugins/plugin-set.js';
+import { pluginFiles, bundledPluginFiles, loadPluginSet, refusalEvent, type RefusedPlugin } from '../modules/plugins/plugin-set.js';
 import type { PluginRuntime } from '../sandbox/index.js';
 
 const STATES = ['open', 'closed', 'filtered'];
@@ -135,7 +135,10 @@ export async function runScanCommand(targetArgs: string[], raw: Record<string, u
     const registry = builtinRegistry(board);
     let dag = applyScanSettings(await loadProfile(f.profile ?? 'default'), settings);
     let refused: RefusedPlugin[] = [];
-    const files = await pluginFiles(f.plugin ?? [], f.pluginDir ?? []);
+    // Nodes of the profile that name no built-in module are bundled plugins (dags/standard.yaml).
+    const wanted = dag.nodes.map((n) => n.module).filter((m) => !registry.has(m));
+    const bundled = bundledPluginFiles(wanted);
+    const files = [...bundled, ...(await pluginFiles(f.plugin ?? [], f.pluginDir ?? []))];
     if (files.length > 0) {
       // The sandbox (binaryen, workers) loads only when a plugin is asked for.
       const { PluginRuntime } = await import('../sandbox/index.js');
@@ -144,7 +147,13 @@ export async function runScanCommand(targetArgs: string[], raw: Record<string, u
       refused = set.refused;
       for (const r of refused) process.stderr.write(`wasmap: plugin ${r.source} refused: ${r.message}\n`);
       if (f.strictPlugins && refused.length > 0) throw new UsageError(`--strict-plugins: ${refused.length} plugin(s) refused`);
-      dag = addPluginNodes(dag, set.plugins, f);
+      // bundled plugins already have their node in the profile; the others get one each
+      const inProfile = new Set(dag.nodes.map((n) => n.module));
+      dag = addPluginNodes(dag, set.plugins.filter((p) => !inProfile.has(p.manifest.name)), f, set.plugins);
+    }
+    const unbuilt = dag.nodes.filter((n) => !registry.has(n.module) && wanted.includes(n.module) && !bundled.some((b) => b.endsWith(`/${n.module}.wasm`)));
+    if (unbuilt.length > 0 && (f.profile ?? 'default') !== 'default') {
+      throw new UsageError(`profile '${f.profile}' uses bundled plugins that are not built (${unbuilt.map((n) => n.module).join(', ')}): run npm run build`);
     }
     const issues = validateDag(dag, registry);
     if (issues.length > 0) throw new UsageError(formatIssue(issues[0]!));

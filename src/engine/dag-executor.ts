@@ -8,6 +8,7 @@
  * is the caller's AbortSignal, handed to every node; a node that ignores it
  * keeps the run waiting, which is why modules must watch `io.signal`.
  */
+import { setMaxListeners } from 'node:events';
 import { isWasmapError, WasmapError } from '../errors.js';
 import type { ScanEvent } from '../report/event.js';
 import { validateConfig } from '../modules/config-schema.js';
@@ -64,6 +65,8 @@ export async function runDag(dag: Dag, opts: RunOptions): Promise<RunResult> {
   const wired: WiredNode[] = dag.nodes.map((node) => ({ node, descriptor: opts.registry.get(node.module)! }));
   const ctx = new DataContext(wired.map((w) => ({ nodeId: w.node.id, module: w.descriptor.name, keys: writtenKeys(w.descriptor) })));
   const signal = opts.signal ?? new AbortController().signal;
+  // every node and each of its in-flight operations listens for cancellation
+  setMaxListeners(0, signal);
   const t0 = performance.now();
   const finished = new Map<string, Promise<void>>();
   const summaries = new Map<string, NodeSummary>();

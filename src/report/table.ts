@@ -47,7 +47,9 @@ export function renderTable(events: ScanEvent[], columns: number, summary?: Scan
       row.state = st?.state ?? '';
       row.reason = st?.reason ?? '';
     } else {
-      row.info.push(describe(ev));
+      // several modules often agree (service-simple and a protocol plugin): say it once
+      const line = describe(ev);
+      if (!row.info.includes(line)) row.info.push(line);
     }
   }
   if (hosts.size === 0) return summary?.interrupted ? '' : 'No open ports found.\n';

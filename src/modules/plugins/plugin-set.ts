@@ -3,8 +3,10 @@
  * into one runtime, each registered as a module. A plugin the loader refuses
  * is reported (stderr and an error event) and left out; the scan goes on.
  */
+import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { UsageError } from '../../errors.js';
 import type { LoadedPlugin, PluginRuntime } from '../../sandbox/index.js';
 import type { ModuleRegistry } from '../registry.js';
@@ -19,6 +21,27 @@ export interface RefusedPlugin {
 export interface PluginSet {
   plugins: LoadedPlugin[];
   refused: RefusedPlugin[];
+}
+
+/**
+ * The first-party plugins `npm run build` compiles (plugins-wasm/* → dist/plugins).
+ * From TypeScript sources (vitest) it is the same folder under dist/.
+ */
+export function bundledPluginDir(): string {
+  return fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../../../dist/plugins/' : '../../plugins/', import.meta.url));
+}
+
+/** The bundled plugin files for these module names (names with no bundled plugin are left out). */
+export function bundledPluginFiles(names: Iterable<string>): string[] {
+  const dir = bundledPluginDir();
+  return [...new Set(names)].map((n) => join(dir, `${n}.wasm`)).filter((f) => existsSync(f));
+}
+
+/** Every bundled plugin that was built. */
+export async function allBundledPluginFiles(): Promise<string[]> {
+  const dir = bundledPluginDir();
+  if (!existsSync(dir)) return [];
+  return (await readdir(dir)).filter((n) => n.endsWith('.wasm')).sort().map((n) => join(dir, n));
 }
 
 export async function pluginFiles(files: string[], dirs: string[]): Promise<string[]> {
