@@ -1,0 +1,78 @@
+// memcached: a wasmap scanner for memcached (port 11211, text protocol).
+// Sends `stats` (read-only, answered without authentication unless the
+// server enforces it) and reports every STAT key verbatim, as BinaryEdge's
+// memcached module does: pid, version, uptime, curr_connections, …
+import {
+  Input, MapWriter, Output, STATUS_IO_TIMEOUT, STATUS_PROTOCOL_ERROR, Service, Socket, errorName, nowMs,
+  register, statusForError,
+} from "@wasmap/sdk-assemblyscript";
+import { MALFORMED, NEED_MORE, REFUSED, Stats, parseStats } from "./stats";
+export { wasmap_abi_v1, wasmap_alloc, wasmap_free, wasmap_init, wasmap_run } from "@wasmap/sdk-assemblyscript";
+
+/** A whole stats reply is ~3 KB; more than this is not one. */
+const MAX_REPLY: i32 = 65536;
+
+function memcachedService(version: string): Service {
+  const s = new Service("memcached");
+  s.product = "Memcached";
+  s.version = version;
+  if (version.length > 0) s.cpe = ["cpe:/a:memcached:memcached:" + version];
+  s.confidence = version.length > 0 ? 1.0 : 0.9;
+  return s;
+}
+
+/** The result for what was parsed, with `status`/`error`; the STAT lines so far are kept. */
+function result(st: Stats, status: string, error: string): Output {
+  const out = Output.fail(status, error);
+  if (st.keys.length == 0) return out;
+  const m = new MapWriter();
+  for (let i = 0; i < st.keys.length; i++) m.str(st.keys[i], st.values[i]);
+  m.bool("auth_required", false);
+  if (st.truncated) m.bool("stats_truncated", true);
+  out.setData(m);
+  out.service = memcachedService(st.get("version"));
+  return out;
+}
+
+function run(input: Input): Output {
+  const t = input.target;
+  if (t === null) return Output.fail(STATUS_PROTOCOL_ERROR, "no target");
+  const timeout = <i32>input.config.getInt("timeout_ms", 3000);
+
+  // every wait ends inside the default 10 s wall time, so a slow server still yields a partial result
+  const hardEnd = nowMs() + 9000;
+  const sock = Socket.connect(t.ip, t.port, timeout);
+  if (!sock.ok) return Output.fail(statusForError(sock.error, true), errorName(sock.error));
+  if (sock.sendString("stats\r\n") < 0) return Output.fail(statusForError(sock.error), errorName(sock.error));
+
+  const deadline = min(nowMs() + <i64>timeout, hardEnd);
+  let buf = new Uint8Array(0);
+  let st = parseStats(buf);
+  while (st.state == NEED_MORE) {
+    if (buf.length >= MAX_REPLY) { sock.close(); return result(st, STATUS_PROTOCOL_ERROR, "stats reply longer than " + MAX_REPLY.toString() + " bytes"); }
+    const left = deadline - nowMs();
+    if (left <= 0) { sock.close(); return result(st, STATUS_IO_TIMEOUT, "stats reply incomplete after " + timeout.toString() + " ms"); }
+    const got = sock.recv(MAX_REPLY - buf.length, <i32>left);
+    if (got === null) { sock.close(); return result(st, statusForError(sock.error), errorName(sock.error)); }
+    const chunk = got!;
+    if (chunk.length == 0) return result(st, STATUS_PROTOCOL_ERROR, "connection closed mid-reply");
+    const joined = new Uint8Array(buf.length + chunk.length);
+    joined.set(buf, 0);
+    joined.set(chunk, buf.length);
+    buf = joined;
+    st = parseStats(buf);
+  }
+  sock.close();
+  if (st.state == MALFORMED) return result(st, STATUS_PROTOCOL_ERROR, st.text);
+  if (st.state == REFUSED) {
+    // "CLIENT_ERROR unauthenticated" is memcached with an auth file (-Y): still memcached
+    // any other error line (ERROR: unknown command) does not tell memcached from other servers
+    if (!st.text.includes("unauthenticated")) return Output.fail(STATUS_PROTOCOL_ERROR, st.text);
+    const out = new Output();
+    out.service = memcachedService("");
+    return out.setData(new MapWriter().bool("auth_required", true).str("error", st.text));
+  }
+  return result(st, "success", "");
+}
+
+register(run);

@@ -1,0 +1,89 @@
+// redis: a wasmap scanner for Redis (port 6379, RESP). Sends the inline
+// command `INFO` (one line, no RESP framing needed, so it also works on
+// servers that only speak the inline protocol) and reports every INFO key
+// verbatim, as BinaryEdge's redis module does. A server that wants a
+// password answers `-NOAUTH …`: that is still an answer (status success,
+// auth_required true).
+import {
+  Input, MapWriter, Output, STATUS_IO_TIMEOUT, STATUS_PROTOCOL_ERROR, Service, Socket, errorName, nowMs,
+  register, statusForError,
+} from "@wasmap/sdk-assemblyscript";
+import { Info, MALFORMED, NEED_MORE, Reply, parseInfo, parseReply } from "./resp";
+export { wasmap_abi_v1, wasmap_alloc, wasmap_free, wasmap_init, wasmap_run } from "@wasmap/sdk-assemblyscript";
+
+function infoData(info: Info, authRequired: bool): MapWriter {
+  const m = new MapWriter();
+  for (let i = 0; i < info.keys.length; i++) m.str(info.keys[i], info.values[i]);
+  m.bool("auth_required", authRequired);
+  if (info.truncated) m.bool("keys_truncated", true);
+  return m;
+}
+
+function redisService(version: string): Service {
+  const s = new Service("redis");
+  s.product = "Redis";
+  s.version = version;
+  if (version.length > 0) s.cpe = ["cpe:/a:redis:redis:" + version];
+  s.confidence = version.length > 0 ? 1.0 : 0.9;
+  return s;
+}
+
+/** The result of a reply that stopped short: the complete INFO lines so far. */
+function partial(r: Reply, status: string, error: string): Output {
+  const out = Output.fail(status, error);
+  if (r.kind == 0x24 && r.body.length > 0) {
+    const info = parseInfo(r.body, true);
+    if (info.keys.length > 0) {
+      out.setData(infoData(info, false));
+      out.service = redisService(info.get("redis_version"));
+    }
+  }
+  return out;
+}
+
+function run(input: Input): Output {
+  const t = input.target;
+  if (t === null) return Output.fail(STATUS_PROTOCOL_ERROR, "no target");
+  const timeout = <i32>input.config.getInt("timeout_ms", 3000);
+  const maxBulk = <i32>input.config.getInt("max_reply_bytes", 262144);
+
+  // every wait ends inside the default 10 s wall time, so a slow server still yields a partial result
+  const hardEnd = nowMs() + 9000;
+  const sock = Socket.connect(t.ip, t.port, timeout);
+  if (!sock.ok) return Output.fail(statusForError(sock.error, true), errorName(sock.error));
+  if (sock.sendString("INFO\r\n") < 0) return Output.fail(statusForError(sock.error), errorName(sock.error));
+
+  const deadline = min(nowMs() + <i64>timeout, hardEnd);
+  let buf = new Uint8Array(0);
+  let r = parseReply(buf, maxBulk);
+  while (r.state == NEED_MORE) {
+    const left = deadline - nowMs();
+    if (left <= 0) { sock.close(); return partial(r, STATUS_IO_TIMEOUT, "INFO reply incomplete after " + timeout.toString() + " ms"); }
+    const got = sock.recv(65536, <i32>left);
+    if (got === null) { sock.close(); return partial(r, statusForError(sock.error), errorName(sock.error)); }
+    const chunk = got!;
+    if (chunk.length == 0) return partial(r, STATUS_PROTOCOL_ERROR, "connection closed mid-reply");
+    const joined = new Uint8Array(buf.length + chunk.length);
+    joined.set(buf, 0);
+    joined.set(chunk, buf.length);
+    buf = joined;
+    r = parseReply(buf, maxBulk);
+  }
+  sock.close();
+  if (r.state == MALFORMED) return Output.fail(STATUS_PROTOCOL_ERROR, r.text);
+
+  const out = new Output();
+  if (r.kind == 0x2d) {
+    // -NOAUTH (requirepass / ACL) or another refusal, e.g. -DENIED (protected mode): still Redis
+    const m = new MapWriter().bool("auth_required", r.text.startsWith("NOAUTH")).str("error", r.text);
+    out.service = redisService("");
+    return out.setData(m);
+  }
+  if (r.kind != 0x24 || r.nil) return Output.fail(STATUS_PROTOCOL_ERROR, "INFO answered without a bulk reply");
+  const info = parseInfo(r.body, false);
+  if (info.keys.length == 0) return Output.fail(STATUS_PROTOCOL_ERROR, "INFO reply has no key:value lines");
+  out.service = redisService(info.get("redis_version"));
+  return out.setData(infoData(info, false));
+}
+
+register(run);

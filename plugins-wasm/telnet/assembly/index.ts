@@ -1,0 +1,113 @@
+// telnet: a wasmap scanner for Telnet servers (port 23, RFC 854). Sends
+// nothing first; reads the server's opening bytes, refuses every option it
+// asks for (DO → WONT, WILL → DONT, RFC 1143's safe answer) so the server
+// stops negotiating and shows its banner, and reads until a login prompt,
+// `idle_ms` of silence after text, or `read_ms` in all. Never logs in.
+import {
+  ArrayWriter, ETIMEDOUT, Input, MapWriter, Output, STATUS_IO_TIMEOUT, STATUS_PROTOCOL_ERROR, Service, Socket, errorName,
+  nowMs, register, statusForError,
+} from "@wasmap/sdk-assemblyscript";
+import { DO, DONT, IAC, Parsed, WILL, WONT, bannerText, optionName, parseTelnet, refusal } from "./telnet";
+export { wasmap_abi_v1, wasmap_alloc, wasmap_free, wasmap_init, wasmap_run } from "@wasmap/sdk-assemblyscript";
+
+/** Most bytes read in all, and most refusals sent (a server that re-asks forever gets no more). */
+const MAX_STREAM: i32 = 65536;
+const MAX_REPLIES: i32 = 128;
+
+function looksLikePrompt(text: string): bool {
+  const t = text.trimEnd().toLowerCase();
+  return t.endsWith("login:") || t.endsWith("username:") || t.endsWith("user name:") || t.endsWith("password:");
+}
+
+/** Distinct options of one verb, in order of first appearance, as {name, value}. */
+function options(p: Parsed, verb: u8): ArrayWriter {
+  const a = new ArrayWriter();
+  const seen = new Set<u8>();
+  for (let i = 0; i < p.negotiations.length; i++) {
+    const n = p.negotiations[i];
+    if (n.verb != verb || seen.has(n.option)) continue;
+    seen.add(n.option);
+    const name = optionName(n.option);
+    a.map(new MapWriter().str("name", name.length > 0 ? name : n.option.toString()).int("value", n.option));
+  }
+  return a;
+}
+
+function result(p: Parsed, status: string, error: string): Output {
+  const out = Output.fail(status, error);
+  if (p.text.length == 0 && p.negotiations.length == 0) return out;
+  const m = new MapWriter().str("banner", bannerText(p))
+    .array("will", options(p, WILL)).array("do", options(p, DO)).array("wont", options(p, WONT)).array("dont", options(p, DONT));
+  if (p.textDropped > 0) m.bool("banner_truncated", true);
+  out.setData(m);
+  if (p.negotiations.length > 0) {
+    const s = new Service("telnet");
+    s.confidence = 1.0;
+    out.service = s;
+  }
+  return out;
+}
+
+function run(input: Input): Output {
+  const t = input.target;
+  if (t === null) return Output.fail(STATUS_PROTOCOL_ERROR, "no target");
+  const timeout = <i32>input.config.getInt("timeout_ms", 3000);
+  const readMs = <i32>input.config.getInt("read_ms", 5000);
+  const idleMs = <i32>input.config.getInt("idle_ms", 1000);
+  const maxBanner = <i32>input.config.getInt("max_banner", 2048);
+
+  // every wait ends inside the default 10 s wall time, so a slow server still yields a partial result
+  const hardEnd = nowMs() + 9000;
+  const sock = Socket.connect(t.ip, t.port, timeout);
+  if (!sock.ok) return Output.fail(statusForError(sock.error, true), errorName(sock.error));
+
+  const deadline = min(nowMs() + <i64>readMs, hardEnd);
+  let buf = new Uint8Array(0);
+  let p = parseTelnet(buf, maxBanner);
+  let answered = 0;
+  let replies = 0;
+  while (buf.length < MAX_STREAM) {
+    const left = deadline - nowMs();
+    if (left <= 0) break;
+    const wait = p.text.length > 0 ? min(<i64>idleMs, left) : left;
+    const got = sock.recv(MAX_STREAM - buf.length, <i32>wait);
+    if (got === null) {
+      if (sock.error == ETIMEDOUT) break; // silence: the normal end
+      sock.close();
+      return result(p, statusForError(sock.error), errorName(sock.error));
+    }
+    const chunk = got!;
+    if (chunk.length == 0) break; // closed by the server
+    const joined = new Uint8Array(buf.length + chunk.length);
+    joined.set(buf, 0);
+    joined.set(chunk, buf.length);
+    buf = joined;
+    p = parseTelnet(buf, maxBanner);
+    if (p.error.length > 0) { sock.close(); return result(p, STATUS_PROTOCOL_ERROR, p.error); }
+    // refuse each new request, all in one send
+    const reply: u8[] = [];
+    for (; answered < p.negotiations.length; answered++) {
+      const n = p.negotiations[answered];
+      const r = refusal(n.verb);
+      if (r == 0 || replies >= MAX_REPLIES) continue;
+      replies++;
+      reply.push(IAC);
+      reply.push(r);
+      reply.push(n.option);
+    }
+    if (reply.length > 0) {
+      const out = new Uint8Array(reply.length);
+      for (let i = 0; i < reply.length; i++) out[i] = reply[i];
+      if (sock.send(out) < 0) { sock.close(); return result(p, statusForError(sock.error), errorName(sock.error)); }
+    }
+    if (looksLikePrompt(bannerText(p))) break;
+  }
+  sock.close();
+  if (buf.length == 0) {
+    if (nowMs() >= deadline) return Output.fail(STATUS_IO_TIMEOUT, "nothing received in " + readMs.toString() + " ms");
+    return Output.fail(STATUS_PROTOCOL_ERROR, "connection closed without data");
+  }
+  return result(p, "success", "");
+}
+
+register(run);
