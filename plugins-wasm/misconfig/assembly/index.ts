@@ -1,0 +1,79 @@
+// misconfig: an `evaluator` plugin, called once per host after the scan. It
+// reads what the first-party plugins returned (context.plugin_results) and
+// reports the misconfigurations their data proves; each finding's evidence
+// names the plugin, port and field=value. Output: `findings` and `data`
+// {ip, results_checked, findings, skipped}.
+import { Config, Finding, Input, MapWriter, nowMs, Output, register, registerInit } from "@wasmap/sdk-assemblyscript";
+import { Result, hostIp, resultsOf } from "./results";
+import {
+  ftpAnonymous, ftpAnonymousListing, memcachedNoAuth, mqttNoAuth, mqttTopicsReadable, mysqlExposed,
+  postgresTrust, redisNoAuth, smtpNoStarttls, telnetExposed,
+} from "./service-checks";
+import { certExpired, certExpiring, certSelfSigned, sslv3, tlsLegacy, weakCiphers } from "./tls-checks";
+export { wasmap_abi_v1, wasmap_alloc, wasmap_free, wasmap_init, wasmap_run } from "@wasmap/sdk-assemblyscript";
+
+let skip = new Array<string>(0);
+let warnDays: i64 = 30;
+
+function init(config: Config): bool {
+  skip = config.getStringList("skip");
+  warnDays = config.getInt("expiry_warning_days", 30);
+  return warnDays >= 0;
+}
+
+class Collector {
+  out: Output = new Output();
+  skipped: i32 = 0;
+  /** id@port pairs already reported: two results of one plugin on a port give one finding. */
+  seen: Array<string> = new Array<string>(0);
+
+  add(f: Finding | null, r: Result): void {
+    if (f === null) return;
+    if (skip.includes(f.id)) { this.skipped++; return; }
+    const key = f.id + "@" + r.port.toString() + "/" + r.transport;
+    if (this.seen.includes(key)) return;
+    this.seen.push(key);
+    this.out.addFinding(f);
+  }
+}
+
+function checkService(c: Collector, r: Result): void {
+  const p = r.plugin;
+  if (p == "redis") c.add(redisNoAuth(r), r);
+  else if (p == "memcached") c.add(memcachedNoAuth(r), r);
+  else if (p == "mqtt") { c.add(mqttNoAuth(r), r); c.add(mqttTopicsReadable(r), r); }
+  else if (p == "ftp") { c.add(ftpAnonymous(r), r); c.add(ftpAnonymousListing(r), r); }
+  else if (p == "telnet") c.add(telnetExposed(r), r);
+  else if (p == "smtp") c.add(smtpNoStarttls(r), r);
+  else if (p == "postgresql") c.add(postgresTrust(r), r);
+  else if (p == "mysql") c.add(mysqlExposed(r), r);
+}
+
+function checkTls(c: Collector, r: Result, now: i64): void {
+  c.add(tlsLegacy(r), r);
+  c.add(sslv3(r), r);
+  c.add(weakCiphers(r), r);
+  c.add(certExpired(r, now), r);
+  c.add(certExpiring(r, now, warnDays), r);
+  c.add(certSelfSigned(r), r);
+}
+
+function run(input: Input): Output {
+  const c = new Collector();
+  const results = resultsOf(input);
+  const now = nowMs();
+  let checked = 0;
+  for (let i = 0; i < results.length; i++) {
+    const r = results[i];
+    if (r.data === null) continue; // a failed invocation with nothing read proves nothing
+    checked++;
+    checkService(c, r);
+    checkTls(c, r, now);
+  }
+  c.out.setData(new MapWriter().str("ip", hostIp(input)).int("results_checked", checked)
+    .int("findings", c.out.findings.length).int("skipped", c.skipped));
+  return c.out;
+}
+
+registerInit(init);
+register(run);

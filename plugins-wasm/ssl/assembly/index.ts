@@ -1,0 +1,83 @@
+// ssl: a wasmap scanner plugin for TLS services (RFC 8446, RFC 5246, RFC 5280).
+// 1. One real TLS handshake through the host (SNI = config `sni`, else the
+//    target's hostname): negotiated version/cipher and the certificate chain,
+//    each certificate parsed here from DER (x509.ts over der.ts).
+// 2. Crafted ClientHellos over plain TCP (probe.ts, tls.ts): which of SSLv3,
+//    TLS 1.0-1.3 the server accepts and, per version, every suite of
+//    suites.ts it accepts (weak ones also in `weak_ciphers`), plus JA3S.
+import {
+  Input, MapWriter, Output, STATUS_PROTOCOL_ERROR, Socket, errorName, host_now_ms, register, statusForError,
+} from "@wasmap/sdk-assemblyscript";
+export { wasmap_abi_v1, wasmap_alloc, wasmap_free, wasmap_init, wasmap_run } from "@wasmap/sdk-assemblyscript";
+import { certInfo } from "./chain";
+import { Target, scanVersions } from "./probe";
+import { smtpStartTls } from "./starttls";
+import { versionName } from "./tls";
+
+/** Version probes stop starting ClientHellos this long after the invocation began (the wall limit is 10 s by default). */
+const BUDGET_MS: i64 = 8000;
+
+function run(input: Input): Output {
+  const started = host_now_ms();
+  const t = input.target!;
+  const c = input.config;
+  const timeout = <i32>c.getInt("timeout_ms", 2000);
+  let sni = c.getString("sni", "");
+  if (sni.length == 0) sni = t.hostname;
+  if (isIpLiteral(sni)) sni = ""; // RFC 6066 §3: no IP literals in server_name (the host drops them too)
+
+  const out = new Output();
+  const data = new MapWriter();
+  const server = new MapWriter().str("ip_address", t.ip).int("port", t.port);
+  if (t.hostname.length > 0) server.str("hostname", t.hostname);
+  server.str("tls_server_name_indication", sni);
+
+  const sock = Socket.connect(t.ip, t.port, timeout);
+  if (!sock.ok) return Output.fail(statusForError(sock.error, true), errorName(sock.error)).setData(data.map("server_info", server));
+  const starttls = c.getString("starttls", "");
+  if (starttls.length > 0) server.str("tls_wrapped_protocol", "starttls_" + starttls);
+  const why = starttls == "smtp" ? smtpStartTls(sock, timeout) : "";
+  const rc = why.length == 0 ? sock.tlsUpgrade(sni, timeout) : 0;
+  if (why.length > 0) {
+    out.status = STATUS_PROTOCOL_ERROR;
+    out.error = why;
+  } else if (rc < 0) {
+    out.status = statusForError(rc);
+    out.error = "TLS handshake: " + errorName(rc);
+  } else {
+    const info = sock.tlsInfo();
+    if (info === null) {
+      out.status = statusForError(sock.error);
+      out.error = "tls_info: " + errorName(sock.error);
+    } else {
+      server.str("negotiated_version", info.version).str("negotiated_cipher", info.cipher);
+      if (info.alpn.length > 0) server.str("alpn", info.alpn);
+      data.map("cert_info", certInfo(info.chain, host_now_ms()));
+    }
+  }
+  sock.close();
+  if (c.getBool("versions", true)) {
+    const target = new Target(t.ip, t.port, sni, timeout, started + BUDGET_MS, starttls);
+    const scan = scanVersions(target, c.getBool("weak_ciphers", true));
+    data.map("ciphers", scan.ciphers);
+    data.array("weak_ciphers", scan.weak);
+    if (scan.highest > 0) server.str("highest_ssl_version_supported", versionName(scan.highest));
+    if (scan.ja3s.length > 0) server.str("ja3s", scan.ja3s).str("ja3s_string", scan.ja3sInput);
+    server.int("client_hellos_sent", scan.hellos);
+  }
+  data.map("server_info", server);
+  return out.setData(data); // status stays success unless the handshake failed
+}
+
+/** An IPv4 or IPv6 literal (digits and dots only, or any colon). */
+function isIpLiteral(s: string): bool {
+  if (s.length == 0) return false;
+  if (s.includes(":")) return true;
+  for (let i = 0; i < s.length; i++) {
+    const ch = s.charCodeAt(i);
+    if (ch != 0x2e && (ch < 0x30 || ch > 0x39)) return false;
+  }
+  return true;
+}
+
+register(run);
