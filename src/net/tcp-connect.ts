@@ -28,6 +28,7 @@ interface TcpWrapBinding {
   constants: { SOCKET: number };
 }
 interface TcpHandle {
+  getsockname(out: { address?: string; port?: number }): number;
   connect(req: ConnectReq, ip: string, port: number): number;
   connect6(req: ConnectReq, ip: string, port: number): number;
   close(cb?: () => void): void;
@@ -59,8 +60,13 @@ function libuvConnector(b: TcpWrapBinding): Connector {
       req.oncomplete = (status: number) => {
         if (settled) return;
         settled = true;
+        let outcome: ConnectOutcome = status === 0 ? 0 : getSystemErrorName(status);
+        if (status === 0) {
+          const local: { address?: string; port?: number } = {};
+          if (handle.getsockname(local) === 0 && isSelfConnect(local.address, local.port, ip, port)) outcome = 'ECONNREFUSED';
+        }
         handle.close();
-        done(status === 0 ? 0 : getSystemErrorName(status));
+        done(outcome);
       };
       const err = family === 6 ? handle.connect6(req, ip, port) : handle.connect(req, ip, port);
       if (err) {
@@ -86,8 +92,9 @@ function netConnector(): Connector {
       socket.once('connect', () => {
         if (settled) return;
         settled = true;
+        const self = isSelfConnect(socket.localAddress, socket.localPort, ip, port);
         socket.destroy();
-        done(0);
+        done(self ? 'ECONNREFUSED' : 0);
       });
       socket.once('error', (err: NodeJS.ErrnoException) => {
         if (settled) return;
@@ -102,6 +109,20 @@ function netConnector(): Connector {
       };
     },
   };
+}
+
+/**
+ * A connect to a local port nobody listens on can "succeed" when the kernel
+ * picks that same port as the source: TCP simultaneous open with itself.
+ * Scanning loopback's ephemeral range hits this every few scans; such a port
+ * is closed, not open.
+ */
+export function isSelfConnect(localAddress: string | undefined, localPort: number | undefined, ip: string, port: number): boolean {
+  return localPort === port && localAddress !== undefined && normalise(localAddress) === normalise(ip);
+}
+
+function normalise(a: string): string {
+  return a.startsWith('::ffff:') ? a.slice(7) : a.toLowerCase();
 }
 
 export function createConnector(): Connector {
