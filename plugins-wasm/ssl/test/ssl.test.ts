@@ -97,7 +97,7 @@ function opensslEntry(pem: string): ChainEntry {
     as_dict: {
       version: Number(val(/Version: (\d+)/)),
       serial_number: BigInt(`0x${serialHex}`).toString(),
-      serial_number_hex: serialHex.replace(/^0+(?=.)/, ''),
+      serial_number_hex: serialHex, // byte-aligned, as openssl prints it
       signature_algorithm: val(/Signature Algorithm: (\S+)/),
       subject: dnDict(x('-subject', '-nameopt', 'RFC2253').replace(/^subject=/, '')),
       issuer: dnDict(x('-issuer', '-nameopt', 'RFC2253').replace(/^issuer=/, '')),
