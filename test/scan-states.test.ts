@@ -1,7 +1,5 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import net from 'node:net';
 import { runCli, parseJsonl } from './support/cli.js';
 import { listen, closedPort, type Listener } from './support/listeners.js';
 import { createNetns, netnsAvailable } from './support/netns.js';
@@ -45,26 +43,6 @@ describe('connect scan states on loopback', () => {
     expect(r.code).toBe(0);
     const events = parseJsonl(r.stdout);
     expect(events.map((e) => e.target.port)).toEqual([open4]);
-  });
-
-  it('never reports a self-connect in the ephemeral range as an open port', async () => {
-    // Scanning loopback's ephemeral ports, the kernel now and then picks the
-    // destination port as the source: the connect "succeeds" with itself.
-    const [lo, hi] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
-    const reported = new Set<number>();
-    for (let round = 0; round < 3; round++) {
-      const r = await runCli(['scan', '127.0.0.1', '-p', `${lo}-${hi}`, '-Pn', '-f', 'jsonl', '-q']);
-      expect(r.code).toBe(0);
-      for (const e of parseJsonl(r.stdout)) reported.add(e.target.port);
-    }
-    // every port reported open really listens (a fresh connect is accepted)
-    for (const port of reported) {
-      const accepted = await new Promise<boolean>((resolve) => {
-        const s = net.connect({ host: '127.0.0.1', port }, () => { s.destroy(); resolve(true); });
-        s.on('error', () => resolve(false));
-      });
-      expect(accepted, `port ${port} was reported open`).toBe(true);
-    }
   });
 
   it('scans IPv6 on ::1', async () => {
@@ -139,6 +117,24 @@ describe.skipIf(netnsMissing !== undefined && !process.env.CI)('filtered ports i
       expect(ev.get(9)?.result.data.state).toEqual({ state: 'filtered', reason: 'timeout' });
       expect(ev.get(10)?.result.data.state).toEqual({ state: 'filtered', reason: 'unreachable' });
       expect(ev.get(11)?.result.data.state).toEqual({ state: 'closed', reason: 'conn-refused' });
+    } finally {
+      ns.destroy();
+    }
+  });
+
+  it('never reports a self-connect in the ephemeral range as an open port', async () => {
+    // Scanning loopback's ephemeral ports, the kernel now and then picks the
+    // destination port as the source: the connect "succeeds" with itself. In
+    // a namespace of our own nothing listens, so any open port is a phantom.
+    if (netnsMissing) throw new Error(netnsMissing);
+    const ns = createNetns([]);
+    try {
+      const [lo, hi] = execFileSync('ip', ['netns', 'exec', ns.name, 'cat', '/proc/sys/net/ipv4/ip_local_port_range'], { encoding: 'utf8' }).trim().split(/\s+/).map(Number);
+      for (let round = 0; round < 3; round++) {
+        const r = await runCli(['scan', '127.0.0.1', '-p', `${lo}-${hi}`, '-Pn', '-f', 'jsonl', '-q'], { netns: ns.name });
+        expect(r.code).toBe(0);
+        expect(parseJsonl(r.stdout).map((e) => e.target.port)).toEqual([]);
+      }
     } finally {
       ns.destroy();
     }
