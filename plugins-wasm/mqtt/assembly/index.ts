@@ -12,7 +12,7 @@ import {
   Connack, MALFORMED, NEED_MORE, PUBLISH, Packet, SUBACK, connectPacket, disconnectPacket,
   parseConnack, parsePublish, readPacket, returnCodeName, subscribePacket,
 } from "./mqtt";
-import { utf8Lenient } from "./utf8";
+import { utf8Lenient } from "@wasmap/sdk-assemblyscript";
 export { wasmap_abi_v1, wasmap_alloc, wasmap_free, wasmap_init, wasmap_run } from "@wasmap/sdk-assemblyscript";
 
 /** Most bytes read in all (the sandbox's recv limit is 4 MiB): reaching it ends listening like the clock would. */

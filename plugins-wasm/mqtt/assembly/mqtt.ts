@@ -5,7 +5,7 @@
 // so far. Pure functions over bytes, so every cut or hostile stream can be
 // fed to them directly (test/harness).
 
-import { utf8Lenient } from "./utf8";
+import { utf8Lenient } from "@wasmap/sdk-assemblyscript";
 
 export const NEED_MORE: i32 = 0;
 export const COMPLETE: i32 = 1;

@@ -3,7 +3,7 @@
 // and the INFO text inside it. Pure functions over bytes, so every truncated
 // or hostile reply can be fed to them directly (test/harness).
 
-import { utf8Lenient } from "./utf8";
+import { utf8Lenient } from "@wasmap/sdk-assemblyscript";
 
 /** A reply type line longer than this is refused (Redis's own are < 30 bytes). */
 export const MAX_HEADER: i32 = 4096;

@@ -7,7 +7,7 @@
 // A pure function over the bytes so far, so every cut or hostile stream can
 // be fed to it directly (test/harness).
 
-import { utf8Lenient } from "./utf8";
+import { utf8Lenient } from "@wasmap/sdk-assemblyscript";
 
 export const NEED_MORE: i32 = 0;
 export const COMPLETE: i32 = 1;

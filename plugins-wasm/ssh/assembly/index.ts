@@ -10,8 +10,8 @@ import {
 } from "@wasmap/sdk-assemblyscript";
 export { wasmap_abi_v1, wasmap_alloc, wasmap_free, wasmap_init, wasmap_run } from "@wasmap/sdk-assemblyscript";
 import { base64, hex } from "./encoding";
-import { md5 } from "./md5";
-import { sha256 } from "./sha256";
+import { md5 } from "@wasmap/sdk-assemblyscript";
+import { sha256 } from "@wasmap/sdk-assemblyscript";
 import {
   Greeting, HostKey, Ident, KexInit, MAX_PACKET, PARSE_BAD, PARSE_MORE, PARSE_OK,
   ecdhInitPayload, kexInitPayload, packet, parseGreeting, parseKexReply,

@@ -4,9 +4,9 @@
 // server picks, drop it and offer the rest again, until the server refuses
 // (sslyze/nmap ssl-enum-ciphers' method), within a round cap and a deadline.
 import { ArrayWriter, ECONNRESET, ETIMEDOUT, MapWriter, Socket, errorName, host_now_ms } from "@wasmap/sdk-assemblyscript";
-import { md5 } from "./md5";
+import { md5 } from "@wasmap/sdk-assemblyscript";
 import { hex } from "./der";
-import { sha256 } from "./sha256";
+import { sha256 } from "@wasmap/sdk-assemblyscript";
 import { smtpStartTls } from "./starttls";
 import { LEGACY_SUITES, Suite, TLS13_SUITES, suiteByCode, suiteName } from "./suites";
 import {

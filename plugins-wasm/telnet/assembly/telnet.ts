@@ -3,7 +3,7 @@
 // text and its IAC sequences. A pure function over the bytes so far, so
 // every cut or hostile stream can be fed to it directly (test/harness).
 
-import { utf8Lenient } from "./utf8";
+import { utf8Lenient } from "@wasmap/sdk-assemblyscript";
 
 export const IAC: u8 = 255;
 export const DONT: u8 = 254;

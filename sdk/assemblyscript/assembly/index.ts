@@ -14,3 +14,7 @@ export * from "./input";
 export * from "./output";
 export * from "./emit";
 export * from "./plugin";
+export * from "./hash/md5";
+export * from "./hash/sha1";
+export * from "./hash/sha256";
+export * from "./text/utf8";

@@ -5,8 +5,8 @@
 import { ArrayWriter, Input, MapWriter, Output, register } from "@wasmap/sdk-assemblyscript";
 export { wasmap_abi_v1, wasmap_alloc, wasmap_free, wasmap_init, wasmap_run } from "@wasmap/sdk-assemblyscript";
 import { base64, hex } from "../../../assembly/encoding";
-import { md5 } from "../../../assembly/md5";
-import { sha256 } from "../../../assembly/sha256";
+import { md5 } from "@wasmap/sdk-assemblyscript";
+import { sha256 } from "@wasmap/sdk-assemblyscript";
 import { PARSE_BAD, PARSE_OK, parseGreeting, parseKexReply } from "../../../assembly/ssh";
 import { x25519 } from "../../../assembly/x25519";
 

@@ -8,9 +8,9 @@ import { ArrayWriter, Input, MapWriter, Output, register } from "@wasmap/sdk-ass
 export { wasmap_abi_v1, wasmap_alloc, wasmap_free, wasmap_init, wasmap_run } from "@wasmap/sdk-assemblyscript";
 import { certInfo } from "../../../assembly/chain";
 import { hex } from "../../../assembly/der";
-import { md5 } from "../../../assembly/md5";
-import { sha1 } from "../../../assembly/sha1";
-import { sha256 } from "../../../assembly/sha256";
+import { md5 } from "@wasmap/sdk-assemblyscript";
+import { sha1 } from "@wasmap/sdk-assemblyscript";
+import { sha256 } from "@wasmap/sdk-assemblyscript";
 import { LEGACY_SUITES, Suite, TLS13_SUITES } from "../../../assembly/suites";
 import { REPLY_ALERT, REPLY_BAD, REPLY_HELLO, TLS13, clientHello, parseReply } from "../../../assembly/tls";
 

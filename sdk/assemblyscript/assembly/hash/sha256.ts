@@ -1,4 +1,5 @@
-// SHA-256 (FIPS 180-4), for host-key fingerprints as ssh-keygen prints them.
+// SHA-256 (FIPS 180-4), for fingerprints (host keys as ssh-keygen prints them,
+// certificates as openssl does).
 
 const K: StaticArray<u32> = [
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,

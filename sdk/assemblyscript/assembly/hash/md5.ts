@@ -1,5 +1,5 @@
-// MD5 (RFC 1321), only for JA3S, which is defined as an MD5 hex digest. Copied
-// unchanged (but these lines) from plugins-wasm/ssh/assembly/md5.ts. Not used for security.
+// MD5 (RFC 1321), for the fingerprints defined as MD5 hex digests (hassh,
+// JA3S). Not for anything security-related.
 
 const S: StaticArray<u32> = [
   7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22,
