@@ -40,3 +40,44 @@ export async function closedPort(host = '127.0.0.1'): Promise<number> {
   await l.close();
   return l.port;
 }
+
+/** Waits until something accepts TCP on 127.0.0.1:port (a daemon a test just spawned). */
+export async function waitForPort(port: number, tries = 100): Promise<void> {
+  for (let i = 0; i < tries; i++) {
+    const up = await new Promise<boolean>((r) => {
+      const s = net.connect(port, '127.0.0.1', () => {
+        s.destroy();
+        r(true);
+      });
+      s.on('error', () => r(false));
+    });
+    if (up) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`nothing listening on ${port}`);
+}
+
+/** Sends `line` to 127.0.0.1:port and collects bytes until `done` says the reply is whole (5 s at most). */
+export function exchange(port: number, line: string, done: (b: Buffer) => boolean): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const sock = net.connect(port, '127.0.0.1', () => sock.write(line));
+    const timer = setTimeout(() => {
+      sock.destroy();
+      reject(new Error('no whole reply in 5 s'));
+    }, 5000);
+    sock.on('data', (d: Buffer) => {
+      chunks.push(d);
+      const all = Buffer.concat(chunks);
+      if (done(all)) {
+        clearTimeout(timer);
+        sock.destroy();
+        resolve(all);
+      }
+    });
+    sock.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+  });
+}

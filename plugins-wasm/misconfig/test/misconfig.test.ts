@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ import { buildPlugin } from '../../../sdk/assemblyscript/scripts/build.mjs';
 // @ts-expect-error plain ESM module with JSDoc types
 import { startServices, stopServices } from '../../../test/support/services.mjs';
 import { tempDir, testRuntime } from '../../../test/sandbox/helpers/fixtures.js';
+import { closedPort as freePort } from '../../../test/support/listeners.js';
 
 const here = join(fileURLToPath(new URL('.', import.meta.url)), '..');
 const repo = join(here, '..', '..');
@@ -41,14 +42,6 @@ function grab(port: number, probe: string): Promise<string> {
       else reject(e);
     });
   });
-}
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
 }
 
 /** A second redis-server of our own, with a password (services.mjs runs an open one). */

@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ import { buildPlugin } from '../../../sdk/assemblyscript/scripts/build.mjs';
 // @ts-expect-error plain ESM module with JSDoc types
 import { ensureCertificate, startServices, stopServices } from '../../../test/support/services.mjs';
 import { tcpServer, tempDir, testRuntime, type TestServer } from '../../../test/sandbox/helpers/fixtures.js';
+import { closedPort as freePort, waitForPort } from '../../../test/support/listeners.js';
 
 const here = join(fileURLToPath(new URL('.', import.meta.url)), '..');
 
@@ -20,18 +21,6 @@ interface TopicOut { topic: string; payload: Uint8Array; payload_length: number;
 interface MqttData {
   connected: boolean; auth_required: boolean; topics: TopicOut[]; num_topics: number; num_events: number; bytes_captured: number;
   connack: { return_code: number; return_code_name: string; session_present: boolean };
-}
-
-/** A port nothing listens on right now (the kernel's pick, then released). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => (a && typeof a === 'object' ? resolve(a.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 /** MQTT 3.1.1 CONNECT (clean session, client id `id`) then SUBSCRIBE # and $SYS/#, built by hand. */
@@ -51,18 +40,6 @@ function capture(port: number, ms: number): Promise<Buffer> {
     sock.on('error', reject);
     setTimeout(() => { sock.destroy(); resolve(Buffer.concat(chunks)); }, ms);
   });
-}
-
-async function waitForPort(port: number): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    const up = await new Promise<boolean>((r) => {
-      const s = connect(port, '127.0.0.1', () => { s.destroy(); r(true); });
-      s.on('error', () => r(false));
-    });
-    if (up) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`nothing listening on ${port}`);
 }
 
 describe('the mqtt scanner plugin, on real mosquitto brokers', () => {

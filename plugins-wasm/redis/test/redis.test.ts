@@ -1,5 +1,4 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,56 +10,18 @@ import { buildPlugin } from '../../../sdk/assemblyscript/scripts/build.mjs';
 // @ts-expect-error plain ESM module with JSDoc types
 import { startServices, stopServices } from '../../../test/support/services.mjs';
 import { tcpServer, tempDir, testRuntime, type TestServer } from '../../../test/sandbox/helpers/fixtures.js';
+import { closedPort as freePort, waitForPort, exchange } from '../../../test/support/listeners.js';
 
 const here = join(fileURLToPath(new URL('.', import.meta.url)), '..');
 const PASSWORD = 'wasmap-test-secret';
 
 interface Running { name: string; host: string; port: number }
 
-/** A port nothing listens on right now (the kernel's pick, then released). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => (a && typeof a === 'object' ? resolve(a.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-/** Sends `line` and collects bytes until `done` says the reply is whole. */
-function exchange(port: number, line: string, done: (b: Buffer) => boolean): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    const sock = connect(port, '127.0.0.1', () => sock.write(line));
-    const timer = setTimeout(() => { sock.destroy(); reject(new Error('no whole reply in 5 s')); }, 5000);
-    sock.on('data', (d: Buffer) => {
-      chunks.push(d);
-      const all = Buffer.concat(chunks);
-      if (done(all)) { clearTimeout(timer); sock.destroy(); resolve(all); }
-    });
-    sock.on('error', (e) => { clearTimeout(timer); reject(e); });
-  });
-}
-
 /** True once `b` holds one whole RESP bulk reply. */
 function wholeBulk(b: Buffer): boolean {
   const eol = b.indexOf('\r\n');
   if (eol < 0) return false;
   return b.length >= eol + 2 + Number(b.subarray(1, eol).toString()) + 2;
-}
-
-async function waitForPort(port: number): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    const up = await new Promise<boolean>((r) => {
-      const s = connect(port, '127.0.0.1', () => { s.destroy(); r(true); });
-      s.on('error', () => r(false));
-    });
-    if (up) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`nothing listening on ${port}`);
 }
 
 describe('the redis scanner plugin, on real redis-server daemons', () => {

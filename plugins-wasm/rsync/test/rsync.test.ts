@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,23 +12,12 @@ import { buildPlugin } from '../../../sdk/assemblyscript/scripts/build.mjs';
 // @ts-expect-error plain ESM module with JSDoc types
 import { startServices, stopServices } from '../../../test/support/services.mjs';
 import { tcpServer, tempDir, testRuntime, type TestServer } from '../../../test/sandbox/helpers/fixtures.js';
+import { closedPort as freePort, waitForPort } from '../../../test/support/listeners.js';
 
 const here = join(fileURLToPath(new URL('.', import.meta.url)), '..');
 
 interface Running { name: string; host: string; port: number; extra: { greeting: string; modules: string[] } }
 interface RsyncData { banner: string; protocol_version: string; digests: string[]; motd?: string; modules: { name: string; comment: string }[]; error?: string }
-
-/** A port nothing listens on right now (the kernel's pick, then released). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => (a && typeof a === 'object' ? resolve(a.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 /** What the daemon sends to a client that answers its greeting with `answer`, until it closes. */
 function converse(port: number, answer: string): Promise<Buffer> {
@@ -44,18 +33,6 @@ function converse(port: number, answer: string): Promise<Buffer> {
     sock.on('error', () => {}); // the daemon may reset after its last line
     sock.on('close', () => { clearTimeout(timer); resolve(Buffer.concat(chunks)); });
   });
-}
-
-async function waitForPort(port: number): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    const up = await new Promise<boolean>((r) => {
-      const s = connect(port, '127.0.0.1', () => { s.destroy(); r(true); });
-      s.on('error', () => r(false));
-    });
-    if (up) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`nothing listening on ${port}`);
 }
 
 describe('the rsync scanner plugin, on real rsync daemons', () => {

@@ -19,6 +19,7 @@ import { buildPlugin } from '../../../sdk/assemblyscript/scripts/build.mjs';
 // @ts-expect-error plain ESM module with JSDoc types
 import { startServices, stopServices } from '../../../test/support/services.mjs';
 import { tempDir, testRuntime } from '../../../test/sandbox/helpers/fixtures.js';
+import { closedPort as freePort } from '../../../test/support/listeners.js';
 
 const pluginDir = join(fileURLToPath(new URL('.', import.meta.url)), '..');
 
@@ -115,14 +116,6 @@ function captureServer(port: number): Promise<{ greeting: Buffer; reply: Buffer 
 // ---- a second and third real sshd, in configurations of this test's own ----
 
 interface ExtraSshd { proc: ChildProcess; port: number; config: string }
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 async function startSshd(name: string, lines: string[]): Promise<ExtraSshd> {
   const dir = join(tempDir(`sshd-${name}`));
