@@ -1,6 +1,8 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { scan } from '../src/index.js';
 import { listen, closedPort, type Listener } from './support/listeners.js';
+// @ts-expect-error plain ESM module with JSDoc types
+import { startServices, stopServices } from './support/services.mjs';
 
 describe('wasmap as a library', () => {
   let l: Listener;
@@ -13,7 +15,7 @@ describe('wasmap as a library', () => {
 
   it('scan() yields the same BinaryEdge-shaped events as the CLI, with one job id', async () => {
     const events = [];
-    for await (const ev of scan(['127.0.0.1'], { ports: `${l.port},${closed}`, banner: true, states: ['open', 'closed'] })) events.push(ev);
+    for await (const ev of scan(['127.0.0.1'], { profile: 'ports', ports: `${l.port},${closed}`, banner: true, states: ['open', 'closed'] })) events.push(ev);
     const kinds = events.map((e) => `${e.origin.type}:${e.target.port}`).sort();
     expect(kinds).toEqual([`banner:${l.port}`, `portscan:${closed}`, `portscan:${l.port}`].sort());
     expect(new Set(events.map((e) => e.origin.job_id)).size).toBe(1);
@@ -25,7 +27,7 @@ describe('wasmap as a library', () => {
     const ac = new AbortController();
     const events = [];
     const run = (async () => {
-      for await (const ev of scan(['127.0.0.1'], { ports: '1-65535', rate: 2000, skipDiscovery: true, states: ['closed'], signal: ac.signal })) {
+      for await (const ev of scan(['127.0.0.1'], { profile: 'ports', ports: '1-65535', rate: 2000, skipDiscovery: true, states: ['closed'], signal: ac.signal })) {
         events.push(ev);
         if (events.length === 10) ac.abort();
       }
@@ -33,5 +35,19 @@ describe('wasmap as a library', () => {
     await run;
     expect(events.length).toBeGreaterThanOrEqual(10);
     expect(events.length).toBeLessThan(65535);
+  });
+
+  it('runs the bundled plugins with the default profile, as the CLI does', async () => {
+    const [redis] = (await startServices(['redis'])) as { port: number }[];
+    try {
+      const events = [];
+      for await (const ev of scan(['127.0.0.1'], { ports: String(redis!.port) })) events.push(ev);
+      const of = (type: string) => events.find((e) => e.origin.type === type);
+      expect((of('service-simple')?.result.service as { name?: string } | undefined)?.name).toBe('redis');
+      expect(of('redis')?.result.status).toBe('success');
+      expect((of('misconfig')?.result.findings as { id: string }[]).map((f) => f.id)).toContain('redis-no-auth');
+    } finally {
+      await stopServices(['redis']);
+    }
   });
 });

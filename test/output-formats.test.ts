@@ -37,7 +37,7 @@ describe('output formats', () => {
   });
   afterAll(() => greeter.close());
 
-  const args = (...more: string[]) => ['scan', '127.0.0.1', '-p', `${greeter.port},${closed}`, '--banner', '--states', 'all', '-q', ...more];
+  const args = (...more: string[]) => ['scan', '127.0.0.1', '--profile', 'ports', '-p', `${greeter.port},${closed}`, '--banner', '--states', 'all', '-q', ...more];
 
   it('writes JSONL with base64 banner bytes', async () => {
     const r = await runCli(args('-f', 'jsonl'));

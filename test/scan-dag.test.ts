@@ -48,7 +48,7 @@ describe('wasmap scan is a DAG on the module engine', () => {
       '',
     ].join('\n'));
     const viaDag = await runCli(['dag', 'run', yaml, '-f', 'jsonl', '-q']);
-    const viaScan = await runCli(['scan', '127.0.0.1', '-p', ports, '--states', 'open,closed', '--banner', '-f', 'jsonl', '-q']);
+    const viaScan = await runCli(['scan', '127.0.0.1', '--profile', 'ports', '-p', ports, '--states', 'open,closed', '--banner', '-f', 'jsonl', '-q']);
     expect(viaDag.code, viaDag.stderr).toBe(0);
     expect(viaScan.code, viaScan.stderr).toBe(0);
     const a = parseJsonl(viaDag.stdout).map(normal).sort();
@@ -61,7 +61,7 @@ describe('wasmap scan is a DAG on the module engine', () => {
     const exported = await runCli(['dag', 'export', 'default']);
     expect(exported.code).toBe(0);
     expect(exported.stdout).toBe(readFileSync(new URL('../dags/default.yaml', import.meta.url), 'utf8'));
-    for (const name of ['default', 'quick', 'standard', 'deep']) {
+    for (const name of ['default', 'ports', 'quick', 'deep']) {
       const v = await runCli(['dag', 'validate', name]);
       expect(v.code, v.stdout + v.stderr).toBe(0);
     }

@@ -12,7 +12,7 @@ describe('stopping a scan', () => {
   for (const [signal, status] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
     it(`on ${signal} flushes every open port found so far, prints the summary and exits ${status}`, async () => {
       // A rate-limited full scan takes ~30 s; it is interrupted after the first result.
-      const child = spawnCli(['scan', '127.0.0.1', '-p-', '--rate', '2000', '-Pn', '-f', 'jsonl']);
+      const child = spawnCli(['scan', '--profile', 'ports', '127.0.0.1', '-p-', '--rate', '2000', '-Pn', '-f', 'jsonl']);
       let stdout = '';
       let stderr = '';
       let signalled = false;

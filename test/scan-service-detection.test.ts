@@ -6,16 +6,17 @@ import { startServices, stopServices } from './support/services.mjs';
 
 const SERVICES = ['ssh', 'redis', 'ftp'];
 
-describe('wasmap scan -sV: the standard profile with the bundled plugins', () => {
+describe('wasmap scan: the default profile runs the bundled plugins', () => {
   let ports: Record<string, number> = {};
   beforeAll(async () => {
     const running: { name: string; port: number }[] = await startServices(SERVICES);
     ports = Object.fromEntries(running.map((s) => [s.name, s.port]));
   });
   afterAll(() => stopServices(SERVICES));
+  const list = (): string => SERVICES.map((s) => ports[s]).join(',');
 
   it('names each service, then runs the protocol plugin for it on its unusual port', async () => {
-    const r = await runCli(['scan', '127.0.0.1', '-p', SERVICES.map((s) => ports[s]).join(','), '-sV', '-f', 'jsonl', '-q']);
+    const r = await runCli(['scan', '127.0.0.1', '-p', list(), '-f', 'jsonl', '-q']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const events = parseJsonl(r.stdout);
@@ -31,5 +32,38 @@ describe('wasmap scan -sV: the standard profile with the bundled plugins', () =>
     expect(by('ssh', ports.ssh!)?.result.data.algorithms.kex.length).toBeGreaterThan(0);
     // and nothing runs where it does not match: no redis plugin on the ssh port
     expect(by('redis', ports.ssh!)).toBeUndefined();
+  });
+
+  it('prints a table that says what runs on each port, what each plugin saw, and the findings under their port', async () => {
+    const r = await runCli(['scan', '127.0.0.1', '-p', list(), '-f', 'table', '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    // one block per port: from its row to the next row
+    const block = (port: number): string => {
+      const m = new RegExp(`^  ${port}/tcp .*\\n(?:^ {10,}.*\\n)*`, 'm').exec(r.stdout);
+      expect(m, `no row for ${port} in:\n${r.stdout}`).not.toBeNull();
+      return m![0];
+    };
+    const sshVersion = /OpenSSH_([\w.]+)/.exec(spawnSync('ssh', ['-V'], { encoding: 'utf8' }).stderr)![1];
+    const redisVersion = /v=([\d.]+)/.exec(spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).stdout)![1];
+    expect(block(ports.ssh!)).toMatch(new RegExp(`^  ${ports.ssh}/tcp\\s+open\\s+syn-ack\\s+ssh OpenSSH ${sshVersion}`));
+    expect(block(ports.redis!)).toMatch(new RegExp(`redis Redis ${redisVersion.replace(/\./g, '\\.')}`));
+    expect(block(ports.ftp!)).toMatch(/ftp vsftpd \d/);
+    // each protocol plugin's summary line sits under its port
+    expect(block(ports.ssh!)).toMatch(/^ +ssh: /m);
+    expect(block(ports.redis!)).toMatch(/^ +redis: /m);
+    expect(block(ports.ftp!)).toMatch(/^ +ftp: /m);
+    // the misconfig evaluator runs per host; its findings land under the port they are about
+    expect(block(ports.redis!)).toMatch(/! HIGH .*\(redis-no-auth\)/);
+    expect(block(ports.ftp!)).toMatch(/! MEDIUM .*\(ftp-anonymous\)/);
+    expect(block(ports.ssh!)).not.toMatch(/redis-no-auth|ftp-anonymous/);
+    expect(r.stdout).toMatch(/^  host +misconfig: /m);
+  });
+
+  it('runs no plugin with --profile ports, and -sV is the default detection', async () => {
+    const bare = parseJsonl((await runCli(['scan', '127.0.0.1', '-p', list(), '--profile', 'ports', '-f', 'jsonl', '-q'])).stdout);
+    expect(bare.map((e) => e.origin.type)).toEqual(['portscan', 'portscan', 'portscan']);
+    const sv = parseJsonl((await runCli(['scan', '127.0.0.1', '-p', list(), '-sV', '-f', 'jsonl', '-q'])).stdout);
+    const types = new Set(sv.map((e) => e.origin.type));
+    for (const t of ['portscan', 'banner', 'service-simple', 'ssh', 'redis', 'ftp', 'misconfig']) expect(types).toContain(t);
   });
 });

@@ -25,7 +25,7 @@ describe('connect scan states on loopback', () => {
 
   for (const connector of ['libuv', 'net']) {
     it(`reports an open port as open/syn-ack and a closed one as closed/conn-refused (${connector} connector)`, async () => {
-      const r = await runCli(['scan', '127.0.0.1', '-p', `${open4},${closed4}`, '--states', 'all', '-f', 'jsonl', '-q'], {
+      const r = await runCli(['scan', '--profile', 'ports', '127.0.0.1', '-p', `${open4},${closed4}`, '--states', 'all', '-f', 'jsonl', '-q'], {
         env: connector === 'net' ? { WASMAP_CONNECTOR: 'net' } : {},
       });
       expect(r.stderr).toBe('');
@@ -39,14 +39,14 @@ describe('connect scan states on loopback', () => {
   }
 
   it('reports only open ports by default, one portscan event each', async () => {
-    const r = await runCli(['scan', '127.0.0.1', '-p', `${open4},${closed4}`, '-f', 'jsonl', '-q']);
+    const r = await runCli(['scan', '--profile', 'ports', '127.0.0.1', '-p', `${open4},${closed4}`, '-f', 'jsonl', '-q']);
     expect(r.code).toBe(0);
     const events = parseJsonl(r.stdout);
     expect(events.map((e) => e.target.port)).toEqual([open4]);
   });
 
   it('scans IPv6 on ::1', async () => {
-    const r = await runCli(['scan', '::1', '-p', `${open6},${closed4}`, '--states', 'all', '-f', 'jsonl', '-q']);
+    const r = await runCli(['scan', '--profile', 'ports', '::1', '-p', `${open6},${closed4}`, '--states', 'all', '-f', 'jsonl', '-q']);
     expect(r.code).toBe(0);
     const ev = byPort(parseJsonl(r.stdout));
     expect(ev.get(open6)?.target.ip).toBe('::1');
@@ -55,7 +55,7 @@ describe('connect scan states on loopback', () => {
   });
 
   it('scans every address of a hostname and keeps the name', async () => {
-    const r = await runCli(['scan', 'localhost', '-p', String(open4), '-f', 'jsonl', '-q']);
+    const r = await runCli(['scan', '--profile', 'ports', 'localhost', '-p', String(open4), '-f', 'jsonl', '-q']);
     expect(r.code).toBe(0);
     const events = parseJsonl(r.stdout);
     const v4 = events.find((e) => e.target.ip === '127.0.0.1');
@@ -65,7 +65,7 @@ describe('connect scan states on loopback', () => {
   });
 
   it('walks ports in a shuffled order that --seed reproduces', async () => {
-    const args = (seed: string) => ['scan', '127.0.0.1', '-p', '1-300', '--states', 'all', '--concurrency', '1', '--workers', '1', '-Pn', '--seed', seed, '-f', 'jsonl', '-q'];
+    const args = (seed: string) => ['scan', '--profile', 'ports', '127.0.0.1', '-p', '1-300', '--states', 'all', '--concurrency', '1', '--workers', '1', '-Pn', '--seed', seed, '-f', 'jsonl', '-q'];
     const order = async (seed: string) => parseJsonl((await runCli(args(seed))).stdout).map((e) => e.target.port);
     const a = await order('42');
     const b = await order('42');
@@ -79,7 +79,7 @@ describe('connect scan states on loopback', () => {
   });
 
   it('scans the N most common ports with --top-ports', async () => {
-    const r = await runCli(['scan', '127.0.0.1', '--top-ports', '10', '--states', 'all', '-f', 'jsonl', '-q']);
+    const r = await runCli(['scan', '--profile', 'ports', '127.0.0.1', '--top-ports', '10', '--states', 'all', '-f', 'jsonl', '-q']);
     expect(r.code).toBe(0);
     const ports = parseJsonl(r.stdout).map((e) => e.target.port);
     expect(ports).toHaveLength(10);
@@ -90,7 +90,7 @@ describe('connect scan states on loopback', () => {
     const many = await Promise.all(Array.from({ length: 5 }, () => listen('127.0.0.1')));
     try {
       const ports = many.map((l) => l.port);
-      const r = await runCli(['scan', '127.0.0.1', '-p', `1-3000,${ports.join(',')}`, '--concurrency', '2000', '--workers', '1', '-Pn', '-f', 'jsonl'], {
+      const r = await runCli(['scan', '--profile', 'ports', '127.0.0.1', '-p', `1-3000,${ports.join(',')}`, '--concurrency', '2000', '--workers', '1', '-Pn', '-f', 'jsonl'], {
         shellPrefix: 'ulimit -n 96;',
       });
       expect(r.code).toBe(0);
@@ -110,7 +110,7 @@ describe.skipIf(netnsMissing !== undefined && !process.env.CI)('filtered ports i
     if (netnsMissing) throw new Error(netnsMissing);
     const ns = createNetns(['tcp dport 9 drop', 'tcp dport 10 reject with icmp type host-unreachable']);
     try {
-      const r = await runCli(['scan', '127.0.0.1', '-p', '9,10,11', '--states', 'all', '--timeout', '300', '--retries', '1', '-f', 'jsonl', '-q'], { netns: ns.name });
+      const r = await runCli(['scan', '--profile', 'ports', '127.0.0.1', '-p', '9,10,11', '--states', 'all', '--timeout', '300', '--retries', '1', '-f', 'jsonl', '-q'], { netns: ns.name });
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
       const ev = byPort(parseJsonl(r.stdout));
@@ -131,7 +131,7 @@ describe.skipIf(netnsMissing !== undefined && !process.env.CI)('filtered ports i
     try {
       const [lo, hi] = execFileSync('ip', ['netns', 'exec', ns.name, 'cat', '/proc/sys/net/ipv4/ip_local_port_range'], { encoding: 'utf8' }).trim().split(/\s+/).map(Number);
       for (let round = 0; round < 3; round++) {
-        const r = await runCli(['scan', '127.0.0.1', '-p', `${lo}-${hi}`, '-Pn', '-f', 'jsonl', '-q'], { netns: ns.name });
+        const r = await runCli(['scan', '--profile', 'ports', '127.0.0.1', '-p', `${lo}-${hi}`, '-Pn', '-f', 'jsonl', '-q'], { netns: ns.name });
         expect(r.code).toBe(0);
         expect(parseJsonl(r.stdout).map((e) => e.target.port)).toEqual([]);
       }
@@ -144,7 +144,7 @@ describe.skipIf(netnsMissing !== undefined && !process.env.CI)('filtered ports i
     if (netnsMissing) throw new Error(netnsMissing);
     const ns = createNetns(['ip daddr 127.0.0.2 drop']);
     try {
-      const base = ['scan', '127.0.0.1-2', '-p', '7', '--states', 'all', '--timeout', '200', '--retries', '0', '-f', 'jsonl'];
+      const base = ['scan', '--profile', 'ports', '127.0.0.1-2', '-p', '7', '--states', 'all', '--timeout', '200', '--retries', '0', '-f', 'jsonl'];
       const r = await runCli(base, { netns: ns.name });
       expect(r.code).toBe(0);
       expect(parseJsonl(r.stdout).map((e) => e.target.ip)).toEqual(['127.0.0.1']);
@@ -161,7 +161,7 @@ describe.skipIf(netnsMissing !== undefined && !process.env.CI)('filtered ports i
     if (netnsMissing) throw new Error(netnsMissing);
     const ns = createNetns(['tcp dport 9 counter drop', 'tcp dport 11 counter accept']);
     try {
-      const r = await runCli(['scan', '127.0.0.1', '-p', '9,11', '-Pn', '--states', 'all', '--timeout', '300', '--retries', '2', '-f', 'jsonl', '-q'], { netns: ns.name });
+      const r = await runCli(['scan', '--profile', 'ports', '127.0.0.1', '-p', '9,11', '-Pn', '--states', 'all', '--timeout', '300', '--retries', '2', '-f', 'jsonl', '-q'], { netns: ns.name });
       expect(r.code).toBe(0);
       const counters = execFileSync('ip', ['netns', 'exec', ns.name, 'nft', 'list', 'ruleset'], { encoding: 'utf8' });
       const syns = (port: number) => Number(new RegExp(`dport ${port} counter packets (\\d+)`).exec(counters)?.[1]);

@@ -33,7 +33,7 @@ describe('on a terminal', () => {
   });
 
   it('prints no progress bar for a short scan', async () => {
-    const { code, screen } = await onTerminal(['scan', '127.0.0.1', '-p', String(l.port), '-Pn']);
+    const { code, screen } = await onTerminal(['scan', '127.0.0.1', '--profile', 'ports', '-p', String(l.port), '-Pn']);
     expect(code).toBe(0);
     expect(screen).not.toMatch(/\d+% /);
     expect(screen).toMatch(new RegExp(`${l.port}/tcp\\s+open`));

@@ -15,8 +15,8 @@ const pkg = createRequire(import.meta.url)('../../package.json') as { version: s
 
 const SCAN_EXAMPLES = `
 Examples:
-  wasmap scan 127.0.0.1 -p 22,80,443           three ports on one host
-  wasmap scan 127.0.0.1 -p-                    all 65535 TCP ports
+  wasmap scan 127.0.0.1 -p 22,80,443           three ports, what runs there, findings
+  wasmap scan 127.0.0.1 -p- --profile ports    all 65535 TCP ports, no detection
   wasmap scan 10.0.0.0/24 --top-ports 100      the 100 most common ports of a /24
   wasmap scan localhost ::1 -p 1-1024 --banner ports and banners, IPv4 and IPv6
   wasmap scan -iL hosts.txt --exclude 10.0.0.5 -p 80 -f csv -o out.csv
@@ -25,6 +25,10 @@ Examples:
 Targets: addresses (IPv4, IPv6), CIDR (10.0.0.0/24, fd00::/120), ranges
 (10.0.0.1-20, 10.0.0.1-10.0.1.5), hostnames (all their addresses are scanned).
 Ports: 22,80,443  1-1024  -  (all)  T:80,U:53 (protocol prefixes).
+Detection: by default service-simple names the service on each open port, the
+bundled protocol plugins (ssh, http, https, ssl, ftp, smtp, redis, memcached,
+mqtt, mysql, postgresql, rsync, telnet) run where it or the port says, and the
+misconfig evaluator reports findings per host. --profile ports skips all that.
 Output: a table on a terminal, JSONL when stdout is piped; -f to choose.
 Exit status: 0 scan completed, 2 bad input, 130/143 interrupted (results kept).`;
 
@@ -59,7 +63,7 @@ function buildProgram(): Command {
     .option('-o, --output <file>', 'write results to FILE (format from its extension unless -f)')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'jsonl', 'json', 'csv']))
     .option('--states <list>', 'port states to report: open (default), closed, filtered, all')
-    .option('--profile <name>', 'bundled scan DAG: default, quick, standard, deep (see wasmap dag list)')
+    .option('--profile <name>', 'bundled scan DAG: default (ports, banners, service detection, plugins), ports (no detection), quick, deep (see wasmap dag list)')
     .option('--seed <seed>', 'seed of the probe order, for a reproducible scan')
     .option('--workers <n>', 'scanner threads (default: one per core)')
     .option('--plugin <file>', 'run this WebAssembly plugin (repeatable)', collect, [])
@@ -88,7 +92,7 @@ function registerEngineCommands(program: Command): void {
   const registry = async (plugins: PluginRefs = {}) => {
     const reg = (await import('../modules/builtin/index.js')).builtinRegistry();
     const { pluginFiles, loadPluginSet, allBundledPluginFiles } = await import('../modules/plugins/plugin-set.js');
-    // bundled plugins are modules like the built-ins (the standard DAG uses them); given plugins come after
+    // bundled plugins are modules like the built-ins (the default DAG uses them); given plugins come after
     const files = [...(await allBundledPluginFiles()), ...(await pluginFiles(plugins.plugin ?? [], plugins.pluginDir ?? []))];
     if (files.length > 0) {
       const { PluginRuntime } = await import('../sandbox/index.js');

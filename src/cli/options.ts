@@ -38,8 +38,8 @@ export function rewriteNmapFlags(argv: string[]): string[] {
   const map: Record<string, string[]> = {
     '-iL': ['--input-list'],
     '-Pn': ['--skip-discovery'],
-    // -sV: service and version detection = the standard profile (service-simple and the protocol plugins)
-    '-sV': ['--profile', 'standard'],
+    // -sV: service and version detection, which the default profile already runs
+    '-sV': ['--profile', 'default'],
   };
   return argv.flatMap((a) => map[a] ?? [a]);
 }

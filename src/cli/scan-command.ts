@@ -135,7 +135,7 @@ export async function runScanCommand(targetArgs: string[], raw: Record<string, u
     const registry = builtinRegistry(board);
     let dag = applyScanSettings(await loadProfile(f.profile ?? 'default'), settings);
     let refused: RefusedPlugin[] = [];
-    // Nodes of the profile that name no built-in module are bundled plugins (dags/standard.yaml).
+    // Nodes of the profile that name no built-in module are bundled plugins (dags/default.yaml).
     const wanted = dag.nodes.map((n) => n.module).filter((m) => !registry.has(m));
     const bundled = bundledPluginFiles(wanted);
     const files = [...bundled, ...(await pluginFiles(f.plugin ?? [], f.pluginDir ?? []))];
@@ -152,8 +152,8 @@ export async function runScanCommand(targetArgs: string[], raw: Record<string, u
       dag = addPluginNodes(dag, set.plugins.filter((p) => !inProfile.has(p.manifest.name)), f, set.plugins);
     }
     const unbuilt = dag.nodes.filter((n) => !registry.has(n.module) && wanted.includes(n.module) && !bundled.some((b) => b.endsWith(`/${n.module}.wasm`)));
-    if (unbuilt.length > 0 && (f.profile ?? 'default') !== 'default') {
-      throw new UsageError(`profile '${f.profile}' uses bundled plugins that are not built (${unbuilt.map((n) => n.module).join(', ')}): run npm run build`);
+    if (unbuilt.length > 0) {
+      throw new UsageError(`profile '${f.profile ?? 'default'}' uses bundled plugins that are not built (${unbuilt.map((n) => n.module).join(', ')}): run npm run build`);
     }
     const issues = validateDag(dag, registry);
     if (issues.length > 0) throw new UsageError(formatIssue(issues[0]!));

@@ -1,15 +1,40 @@
-/** The human table: one block per host, ports in order, a banner preview. */
+/**
+ * The human table: one block per host, ports in order. Each port gets one
+ * headline (the best service identification, else a banner preview), then a
+ * line per plugin that had something to say (`plugin: summary`, errors) and
+ * its findings, most severe first — like nmap's table with NSE output.
+ * Host-level results (evaluators) go under a `host` row.
+ */
 import type { ScanEvent } from './event.js';
 import type { ScanSummary } from './summary.js';
 import { previewBytes } from './encode.js';
+
+interface Service {
+  name?: string;
+  product?: string;
+  version?: string;
+  confidence?: number;
+}
+
+interface Finding {
+  severity: string;
+  id: string;
+  title: string;
+}
 
 interface Row {
   port: number;
   protocol: string;
   state: string;
   reason: string;
-  info: string[];
+  service?: Service;
+  banner?: string;
+  details: string[];
+  findings: Finding[];
 }
+
+const SEVERITY_ORDER = ['critical', 'high', 'medium', 'low', 'info'];
+const HOST_ROW = 'host';
 
 function compareIp(a: string, b: string): number {
   const fa = a.includes(':') ? 6 : 4;
@@ -24,49 +49,110 @@ function compareIp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function describe(ev: ScanEvent): string {
-  const d = ev.result.data as Record<string, unknown>;
-  if (ev.origin.type === 'banner' && d.banner instanceof Uint8Array) return previewBytes(d.banner);
-  const svc = (ev.result as { service?: { name?: string; product?: string; version?: string } }).service;
-  if (svc?.name) return [svc.name, svc.product, svc.version].filter(Boolean).join(' ');
-  if (ev.result.error) return `${ev.origin.type}: error: ${ev.result.error}`;
-  return ev.origin.type;
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
+
+/** A plugin's `service`, when it names something ("unknown" names nothing). */
+function serviceOf(ev: ScanEvent): Service | undefined {
+  const s = ev.result.service as Record<string, unknown> | undefined;
+  const name = str(s?.name);
+  if (!s || !name || name === 'unknown') return undefined;
+  return { name, product: str(s.product), version: str(s.version), confidence: typeof s.confidence === 'number' ? s.confidence : undefined };
+}
+
+/** Higher = says more: a version beats a product beats a bare name; then confidence. */
+const weight = (s: Service): number => (s.version ? 4 : 0) + (s.product ? 2 : 0) + (s.confidence ?? 0.5);
+
+const serviceText = (s: Service): string => [s.name, s.product, s.version].filter(Boolean).join(' ');
+
+function findingsOf(ev: ScanEvent): (Finding & { port?: number; transport?: string })[] {
+  const list = ev.result.findings;
+  if (!Array.isArray(list)) return [];
+  const out: (Finding & { port?: number; transport?: string })[] = [];
+  for (const f of list as Record<string, unknown>[]) {
+    if (typeof f !== 'object' || f === null) continue;
+    out.push({
+      severity: str(f.severity) ?? 'info',
+      id: str(f.id) ?? '?',
+      title: str(f.title) ?? '',
+      port: typeof f.port === 'number' && f.port > 0 ? f.port : undefined,
+      transport: str(f.transport),
+    });
+  }
+  return out;
+}
+
+function pushOnce<T>(list: T[], item: T, same: (a: T) => boolean): void {
+  if (!list.some(same)) list.push(item);
 }
 
 export function renderTable(events: ScanEvent[], columns: number, summary?: ScanSummary): string {
   const hosts = new Map<string, { hostname?: string; rows: Map<string, Row> }>();
-  for (const ev of events) {
-    const ip = ev.target.ip;
+  const rowOf = (ip: string, hostname: string | undefined, port: number, protocol: string): Row => {
     let h = hosts.get(ip);
-    if (!h) hosts.set(ip, (h = { hostname: ev.target.hostname, rows: new Map() }));
-    const key = `${ev.target.port}/${ev.target.protocol}`;
+    if (!h) hosts.set(ip, (h = { hostname, rows: new Map() }));
+    const key = port > 0 ? `${port}/${protocol}` : HOST_ROW;
     let row = h.rows.get(key);
-    if (!row) h.rows.set(key, (row = { port: ev.target.port, protocol: ev.target.protocol, state: '', reason: '', info: [] }));
+    if (!row) h.rows.set(key, (row = { port, protocol, state: '', reason: '', details: [], findings: [] }));
+    return row;
+  };
+
+  for (const ev of events) {
+    const { ip, hostname, port, protocol } = ev.target;
+    const row = rowOf(ip, hostname, port, protocol);
     if (ev.origin.module === 'portscan') {
       const st = (ev.result.data as { state?: { state?: string; reason?: string } }).state;
       row.state = st?.state ?? '';
       row.reason = st?.reason ?? '';
-    } else {
-      // several modules often agree (service-simple and a protocol plugin): say it once
-      const line = describe(ev);
-      if (!row.info.includes(line)) row.info.push(line);
+      continue;
+    }
+    const d = ev.result.data as Record<string, unknown>;
+    if (ev.origin.type === 'banner' && d.banner instanceof Uint8Array) {
+      row.banner ??= previewBytes(d.banner);
+      continue;
+    }
+    const svc = serviceOf(ev);
+    if (svc && (!row.service || weight(svc) > weight(row.service))) row.service = svc;
+    const plugin = ev.origin.type;
+    const summaryLine = str(ev.result.summary);
+    if (ev.result.error) pushOnce(row.details, `${plugin}: error: ${ev.result.error}`, (x) => x === `${plugin}: error: ${ev.result.error}`);
+    else if (summaryLine) pushOnce(row.details, `${plugin}: ${summaryLine}`, (x) => x === `${plugin}: ${summaryLine}`);
+    for (const f of findingsOf(ev)) {
+      const target = f.port !== undefined && f.port !== port ? rowOf(ip, hostname, f.port, f.transport ?? protocol) : row;
+      pushOnce(target.findings, f, (x) => x.id === f.id && x.title === f.title);
     }
   }
   if (hosts.size === 0) return summary?.interrupted ? '' : 'No open ports found.\n';
+
   let out = '';
   for (const ip of [...hosts.keys()].sort(compareIp)) {
     const h = hosts.get(ip)!;
+    const rows = [...h.rows.values()].sort((a, b) => (a.port || 1e6) - (b.port || 1e6) || a.protocol.localeCompare(b.protocol));
+    const label = (r: Row): string => (r.port > 0 ? `${r.port}/${r.protocol}` : HOST_ROW);
+    const wPort = Math.max(9, ...rows.map((r) => label(r).length));
+    const wState = Math.max(5, ...rows.map((r) => r.state.length));
+    const wReason = Math.max(6, ...rows.map((r) => r.reason.length));
+    const lead = (a: string, b: string, c: string): string => `  ${a.padEnd(wPort)}  ${b.padEnd(wState)}  ${c.padEnd(wReason)}  `;
+    const indent = ' '.repeat(lead('', '', '').length);
+    const width = Math.max(20, columns - indent.length);
+    const cut = (s: string): string => (s.length > width ? `${s.slice(0, width - 1)}…` : s);
+
     out += `${ip}${h.hostname ? ` (${h.hostname})` : ''}\n`;
-    out += `  ${'PORT'.padEnd(11)} ${'STATE'.padEnd(13)} ${'REASON'.padEnd(12)} INFO\n`;
-    const rows = [...h.rows.values()].sort((a, b) => a.port - b.port || a.protocol.localeCompare(b.protocol));
+    out += `${lead('PORT', 'STATE', 'REASON')}SERVICE / INFO\n`;
     for (const r of rows) {
-      const lead = `  ${`${r.port}/${r.protocol}`.padEnd(11)} ${(r.state || '-').padEnd(13)} ${(r.reason || '-').padEnd(12)} `;
-      const width = Math.max(20, columns - lead.length);
-      const infos = r.info.length ? r.info : [''];
-      out += lead + infos[0]!.slice(0, width) + '\n';
-      for (const more of infos.slice(1)) out += ' '.repeat(lead.length) + more.slice(0, width) + '\n';
+      const findings = [...r.findings].sort((a, b) => rank(a.severity) - rank(b.severity));
+      const lines = [...r.details, ...findings.map((f) => `! ${f.severity.toUpperCase().padEnd(8)} ${f.title} (${f.id})`)];
+      // a row with nothing to head it (the host row) starts with its first line
+      const headline = r.service ? serviceText(r.service) : (r.banner ?? lines.shift() ?? '');
+      const isHost = r.port === 0;
+      out += `${lead(label(r), isHost ? '' : r.state || '-', isHost ? '' : r.reason || '-')}${cut(headline)}`.trimEnd() + '\n';
+      for (const line of lines) out += `${indent}${cut(line)}\n`;
     }
     out += '\n';
   }
   return out;
+}
+
+function rank(severity: string): number {
+  const i = SEVERITY_ORDER.indexOf(severity);
+  return i < 0 ? SEVERITY_ORDER.length : i;
 }

@@ -29,6 +29,8 @@ export function buildResult(
     if ('data' in output) r.data = output.data;
     if ('service' in output) r.service = output.service;
     if (Array.isArray(output.findings)) r.findings = output.findings;
+    const summary = summaryLine(output.summary);
+    if (summary) r.summary = summary;
     if (typeof output.error === 'string') r.error = output.error;
     if (output.status !== undefined) {
       if (typeof output.status === 'string' && (STATUSES as readonly string[]).includes(output.status)) r.status = output.status;
@@ -41,6 +43,13 @@ export function buildResult(
     if (ending.limit) sandbox.limit = ending.limit;
   }
   return r;
+}
+
+/** A8: the first line of a string summary, cut to 200 characters. */
+export function summaryLine(v: unknown): string | undefined {
+  if (typeof v !== 'string') return undefined;
+  const line = v.split(/\r?\n/, 1)[0]!.trim();
+  return line ? [...line].slice(0, 200).join('') : undefined;
 }
 
 export { isMap };

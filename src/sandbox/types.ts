@@ -100,6 +100,8 @@ export interface InvocationResult {
   data?: unknown;
   service?: unknown;
   findings?: unknown[];
+  /** A8: one human line (first line, at most 200 characters). */
+  summary?: string;
   provides: Record<string, unknown>;
   error?: string;
   sandbox: SandboxStats;

@@ -1,4 +1,4 @@
-// One invocation's result (ABI §7): status, error, data, service, findings
+// One invocation's result (ABI §7): status, error, summary (A8), data, service, findings
 // and any `provides` keys, encoded as one msgpack map.
 import { ArrayWriter, MapWriter, Writer } from "./msgpack/writer";
 import { Value } from "./msgpack/value";
@@ -12,6 +12,14 @@ export class Service {
   /** 0..1; negative = not set. */
   confidence: f64 = -1;
   extrainfo: string = "";
+  /** A8: operating system the service revealed. */
+  ostype: string = "";
+  /** A8: how it was identified (`probe_matching`, `table_default`, …; BinaryEdge's `method`). */
+  method: string = "";
+  /** A8: name of the probe whose reply matched. */
+  probe: string = "";
+  /** A8: the reply that matched, as text. */
+  banner: string = "";
 
   constructor(public name: string) {}
 
@@ -22,6 +30,10 @@ export class Service {
     if (this.cpe.length > 0) m.strArray("cpe", this.cpe);
     if (this.confidence >= 0) m.float("confidence", min(this.confidence, 1.0));
     if (this.extrainfo.length > 0) m.str("extrainfo", this.extrainfo);
+    if (this.ostype.length > 0) m.str("ostype", this.ostype);
+    if (this.method.length > 0) m.str("method", this.method);
+    if (this.probe.length > 0) m.str("probe", this.probe);
+    if (this.banner.length > 0) m.str("banner", this.banner);
     return m;
   }
 }
@@ -30,13 +42,22 @@ export class Service {
 export class Finding {
   evidence: string = "";
   cve: Array<string> = new Array<string>(0);
+  /** The port the finding is about (A8); negative = not set (a scanner's findings default to its port). */
+  port: i32 = -1;
+  /** "tcp" or "udp", with `port`. */
+  transport: string = "";
 
   constructor(public id: string, public title: string, public severity: string) {}
+
+  /** Where the finding is (A8), e.g. `.at(6379, "tcp")`. */
+  at(port: i32, transport: string): Finding { this.port = port; this.transport = transport; return this; }
 
   toMap(): MapWriter {
     const m = new MapWriter().str("id", this.id).str("title", this.title).str("severity", this.severity);
     if (this.evidence.length > 0) m.str("evidence", this.evidence);
     if (this.cve.length > 0) m.strArray("cve", this.cve);
+    if (this.port >= 0) m.int("port", this.port);
+    if (this.transport.length > 0) m.str("transport", this.transport);
     return m;
   }
 }
@@ -45,6 +66,8 @@ export class Output {
   /** One of the STATUS_* constants. */
   status: string = STATUS_SUCCESS;
   error: string = "";
+  /** One human line the table prints under the port as `plugin: line` (A8; cut at 200 characters). */
+  summary: string = "";
   service: Service | null = null;
   findings: Array<Finding> = new Array<Finding>(0);
   private dataBytes: Uint8Array | null = null;
@@ -85,6 +108,7 @@ export class Output {
   toMap(): MapWriter {
     const m = new MapWriter().str("status", this.status);
     if (this.error.length > 0) m.str("error", this.error);
+    if (this.summary.length > 0) m.str("summary", this.summary);
     const d = this.dataBytes;
     if (d !== null) m.raw("data", d);
     const s = this.service;

@@ -53,6 +53,12 @@ impl Output {
         self
     }
 
+    /// One human line the table prints under the port as `plugin: line`
+    /// (A8; the host cuts it at 200 characters), like NSE script output.
+    pub fn summary(self, line: &str) -> Output {
+        self.field("summary", line)
+    }
+
     pub fn error(self, message: &str) -> Output {
         self.field("error", message)
     }

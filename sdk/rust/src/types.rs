@@ -107,6 +107,18 @@ pub struct Service {
     pub confidence: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extrainfo: Option<String>,
+    /// Operating system the service revealed (A8).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ostype: Option<String>,
+    /// How it was identified: `probe_matching`, `table_default`, … (A8, BinaryEdge's `method`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// Name of the probe whose reply matched (A8).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probe: Option<String>,
+    /// The reply that matched, as text (A8).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub banner: Option<String>,
 }
 
 impl Service {
@@ -127,6 +139,18 @@ impl Service {
     }
     pub fn confidence(mut self, c: f64) -> Service {
         self.confidence = Some(c);
+        self
+    }
+    pub fn extrainfo(mut self, e: &str) -> Service {
+        self.extrainfo = Some(e.into());
+        self
+    }
+    pub fn method(mut self, m: &str) -> Service {
+        self.method = Some(m.into());
+        self
+    }
+    pub fn banner(mut self, b: &str) -> Service {
+        self.banner = Some(b.into());
         self
     }
 }
@@ -150,11 +174,24 @@ pub struct Finding {
     pub evidence: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cve: Vec<String>,
+    /// The port the finding is about (A8): evaluators set it; a scanner's
+    /// findings default to the port it ran on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+    /// `"tcp"` or `"udp"`, with `port`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transport: Option<String>,
 }
 
 impl Finding {
     pub fn new(id: &str, title: &str, severity: Severity) -> Finding {
-        Finding { id: id.into(), title: title.into(), severity, evidence: None, cve: Vec::new() }
+        Finding { id: id.into(), title: title.into(), severity, evidence: None, cve: Vec::new(), port: None, transport: None }
+    }
+    /// Where the finding is (A8), e.g. `.at(6379, "tcp")`.
+    pub fn at(mut self, port: u16, transport: &str) -> Finding {
+        self.port = Some(port);
+        self.transport = Some(transport.into());
+        self
     }
     pub fn evidence(mut self, e: &str) -> Finding {
         self.evidence = Some(e.into());

@@ -4,6 +4,7 @@
  * `grabber`; the host adds status, error and the sandbox figures (ABI §7).
  */
 import type { InvocationResult, SandboxStats } from '../../sandbox/index.js';
+import { summaryLine } from '../../sandbox/result.js';
 import type { ScanEvent, Transport } from '../../report/event.js';
 
 export interface InvocationPoint {
@@ -13,7 +14,7 @@ export interface InvocationPoint {
   hostname?: string;
 }
 
-const OUTPUT_KEYS = new Set(['status', 'data', 'service', 'findings', 'error']);
+const OUTPUT_KEYS = new Set(['status', 'data', 'service', 'findings', 'error', 'summary']);
 
 /**
  * An output map (ABI §7) as an event. A map without `data` (e.g. an emitted
@@ -30,6 +31,8 @@ export function resultEvent(plugin: string, at: InvocationPoint, out: Record<str
   if (error) result.error = error;
   if (out.service !== undefined) result.service = out.service;
   if (out.findings !== undefined) result.findings = out.findings;
+  const summary = summaryLine(out.summary);
+  if (summary) result.summary = summary;
   return {
     origin: { type: plugin, module: 'grabber', ts: Date.now(), ip: at.ip, ...(at.port ? { port: at.port } : {}), job_id: '', ...(at.hostname ? { hostname: at.hostname } : {}) },
     target: { ip: at.ip, port: at.port, protocol: at.transport, ...(at.hostname ? { hostname: at.hostname } : {}) },
@@ -47,6 +50,7 @@ export function returnEvent(plugin: string, at: InvocationPoint, r: InvocationRe
   if (r.data !== undefined) out.data = r.data;
   if (r.service !== undefined) out.service = r.service;
   if (r.findings !== undefined) out.findings = r.findings;
+  if (r.summary !== undefined) out.summary = r.summary;
   // `produced` is also true when the plugin only emitted; an empty return then adds nothing
   const returned = r.produced && (Object.keys(out).length > 0 || r.emitted.length === 0);
   if (!returned && r.status === 'success') return undefined;
