@@ -62,7 +62,12 @@ describe('wasmap scan: the default profile runs the bundled plugins', () => {
   it('runs no plugin with --profile ports, and -sV is the default detection', async () => {
     const bare = parseJsonl((await runCli(['scan', '127.0.0.1', '-p', list(), '--profile', 'ports', '-f', 'jsonl', '-q'])).stdout);
     expect(bare.map((e) => e.origin.type)).toEqual(['portscan', 'portscan', 'portscan']);
-    const sv = parseJsonl((await runCli(['scan', '127.0.0.1', '-p', list(), '-sV', '-f', 'jsonl', '-q'])).stdout);
+    const r = await runCli(['scan', '127.0.0.1', '-p', list(), '-sV', '-v', '-f', 'jsonl']);
+    const sv = parseJsonl(r.stdout);
+    // -v says what runs where, from each plugin's manifest
+    expect(r.stderr).toMatch(/^wasmap: plugin service-simple \(scanner\): tcp: every port$/m);
+    expect(r.stderr).toMatch(/^wasmap: plugin redis \(scanner\): tcp: port 6379 or service redis$/m);
+    expect(r.stderr).toMatch(/^wasmap: plugin misconfig \(evaluator\): each host, after its ports$/m);
     const types = new Set(sv.map((e) => e.origin.type));
     for (const t of ['portscan', 'banner', 'service-simple', 'ssh', 'redis', 'ftp', 'misconfig']) expect(types).toContain(t);
   });

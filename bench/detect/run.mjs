@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // bench/detect: the real services the test setup starts, identified by
-// `wasmap scan -sV` (service-simple + the protocol plugins) and by `nmap -sV`
+// `wasmap scan` (its default profile: service-simple + the protocol plugins +
+// the misconfig evaluator) and by `nmap -sV`
 // on the same ports in the same run. Prints a table per port (ours vs nmap:
 // name, product, version) and the time ratio. Loopback only.
 // Usage: node bench/detect/run.mjs [--rounds N]
@@ -71,7 +72,7 @@ try {
   for (let r = 0; r < rounds; r++) {
     for (const who of r % 2 === 0 ? ['w', 'n'] : ['n', 'w']) {
       if (who === 'w') {
-        const res = await run(process.execPath, [cli, 'scan', '127.0.0.1', '-p', ports, '-sV', '-Pn', '-f', 'jsonl', '-q']);
+        const res = await run(process.execPath, [cli, 'scan', '127.0.0.1', '-p', ports, '-Pn', '-f', 'jsonl', '-q']);
         w.push(res.ms);
         lastOurs = ours(res.out);
       } else {

@@ -22,7 +22,8 @@ import { ProgressBar } from './progress.js';
 import { reportFatal, isUsageCode } from './fatal.js';
 import { addPluginNodes, parseLimits, type PluginFlags } from './plugin-flags.js';
 import { pluginFiles, bundledPluginFiles, loadPluginSet, refusalEvent, type RefusedPlugin } from '../modules/plugins/plugin-set.js';
-import type { PluginRuntime } from '../sandbox/index.js';
+import type { LoadedPlugin, PluginRuntime } from '../sandbox/index.js';
+import { describeMatch } from '../modules/plugins/match.js';
 
 const STATES = ['open', 'closed', 'filtered'];
 const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
@@ -135,6 +136,7 @@ export async function runScanCommand(targetArgs: string[], raw: Record<string, u
     const registry = builtinRegistry(board);
     let dag = applyScanSettings(await loadProfile(f.profile ?? 'default'), settings);
     let refused: RefusedPlugin[] = [];
+    let plugins: LoadedPlugin[] = [];
     // Nodes of the profile that name no built-in module are bundled plugins (dags/default.yaml).
     const wanted = dag.nodes.map((n) => n.module).filter((m) => !registry.has(m));
     const bundled = bundledPluginFiles(wanted);
@@ -145,6 +147,7 @@ export async function runScanCommand(targetArgs: string[], raw: Record<string, u
       runtime = new PluginRuntime({ limits: parseLimits(f.pluginLimit), allowNet: f.allowNet ?? [] });
       const set = await loadPluginSet(runtime, files, registry);
       refused = set.refused;
+      plugins = set.plugins;
       for (const r of refused) process.stderr.write(`wasmap: plugin ${r.source} refused: ${r.message}\n`);
       if (f.strictPlugins && refused.length > 0) throw new UsageError(`--strict-plugins: ${refused.length} plugin(s) refused`);
       // bundled plugins already have their node in the profile; the others get one each
@@ -159,7 +162,11 @@ export async function runScanCommand(targetArgs: string[], raw: Record<string, u
     if (issues.length > 0) throw new UsageError(formatIssue(issues[0]!));
     const sinks = openSinks(f);
     const jobId = randomUUID();
-    if (f.verbose) process.stderr.write(`wasmap: job ${jobId}, profile ${f.profile ?? 'default'}, seed ${settings.seed}\n`);
+    if (f.verbose) {
+      process.stderr.write(`wasmap: job ${jobId}, profile ${f.profile ?? 'default'}, seed ${settings.seed}\n`);
+      // what runs where: each plugin of the DAG and the ports it is called on
+      for (const p of plugins) process.stderr.write(`wasmap: plugin ${p.manifest.name} (${p.manifest.kind}): ${p.manifest.kind === 'scanner' || p.manifest.kind === 'detection' ? describeMatch(p.manifest.match) : p.manifest.kind === 'evaluator' ? 'each host, after its ports' : 'once, on all events'}\n`);
+    }
 
     let events = 0;
     for (const r of refused) {

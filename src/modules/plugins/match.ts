@@ -34,3 +34,13 @@ export function matches(m: PluginMatch, p: MatchPoint): boolean {
 export function isTlsPort(port: number): boolean {
   return TLS_PORTS.has(port);
 }
+
+/** `match` in words, for `wasmap scan -v`: "tcp ports 22 or service ssh". */
+export function describeMatch(m: PluginMatch): string {
+  const where: string[] = [];
+  if (m.ports?.length) where.push(`port${m.ports.length > 1 ? 's' : ''} ${m.ports.join(',')}`);
+  if (m.services?.length) where.push(`service${m.services.length > 1 ? 's' : ''} ${m.services.join(',')}`);
+  const scope = [m.transport, m.tls === true ? 'tls' : m.tls === false ? 'plain' : undefined].filter(Boolean).join(' ');
+  const what = where.length ? where.join(' or ') : 'every port';
+  return scope ? `${scope}: ${what}` : what;
+}
