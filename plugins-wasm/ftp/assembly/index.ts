@@ -18,6 +18,8 @@ class Session {
   listingTruncated: bool = false;
   listingError: string = "";
   listingCommand: string = "LIST";
+  /** A listing came over the data connection (possibly empty). */
+  listed: bool = false;
   status: string = "success";
   error: string = "";
 }
@@ -94,6 +96,7 @@ function transfer(sock: Socket, s: Session, ip: string, cmd: string, maxLines: i
   }
   if (bytes.length >= maxBytes) s.listingTruncated = true;
   s.listingError = "";
+  s.listed = true;
   const done = readReply(sock, timeout); // 226 transfer complete
   if (!done.ok) fail(s, done);
   return true;
@@ -108,10 +111,29 @@ function list(sock: Socket, s: Session, ip: string, maxLines: i32, maxBytes: i32
   }
 }
 
-function toOutput(s: Session, withService: bool): Output {
+/** The table's line (A8): can a stranger log in, and what do they see. */
+function summary(s: Session, greeted: bool): string {
+  if (!greeted) return "not serving: " + firstLine(s.banner);
+  if (!s.anonymous) return "anonymous login refused";
+  let line = "anonymous login allowed";
+  if (s.listingError.length > 0) return line + "; listing failed: " + s.listingError;
+  const n = s.listing.length;
+  if (s.listed) {
+    line += "; " + n.toString() + (s.listingTruncated ? "+" : "") + (n == 1 && !s.listingTruncated ? " entry" : " entries") + " in /";
+  }
+  return line;
+}
+
+function firstLine(text: string): string {
+  const i = text.indexOf("\n");
+  return i < 0 ? text : text.substring(0, i);
+}
+
+function toOutput(s: Session, withService: bool, greeted: bool = true): Output {
   const out = new Output();
   out.status = s.status;
   out.error = s.error;
+  if (withService && s.status == "success") out.summary = summary(s, greeted);
   const m = new MapWriter()
     .str("banner", s.banner)
     .bool("anonymous", s.anonymous)
@@ -146,7 +168,7 @@ function run(input: Input): Output {
   if (greet.code != 220) {
     // 120/421: an FTP server that will not serve us now; the greeting is all there is
     sock.close();
-    return toOutput(s, true);
+    return toOutput(s, true, false);
   }
 
   let r = command(sock, s, "USER anonymous");

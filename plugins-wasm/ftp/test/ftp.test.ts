@@ -107,6 +107,7 @@ describe('the ftp plugin on the real vsftpd', () => {
     const top = [...new Set(ftp.extra.files.map((f) => f.split('/')[0]))].sort();
     expect(names).toEqual(top);
     expect(data.listing.find((l) => l.endsWith(' docs'))).toMatch(/^d/);
+    expect(r.summary).toBe(`anonymous login allowed; ${top.length} entries in /`);
   });
 
   it('keeps only max_listing lines and says it cut the listing', async () => {
@@ -114,6 +115,7 @@ describe('the ftp plugin on the real vsftpd', () => {
     expect(r.status).toBe('success');
     expect(r.data).toMatchObject({ anonymous: true, listing_truncated: true });
     expect((r.data as { listing: string[] }).listing).toHaveLength(1);
+    expect(r.summary).toBe('anonymous login allowed; 1+ entries in /');
   });
 
   it('stays clean on every truncated prefix of the real dialogue', async () => {
@@ -153,6 +155,7 @@ describe('the ftp plugin on misbehaving servers', () => {
         anonymous: false, syst: 'UNIX Type: L8', features: ['MDTM'], listing: [],
       });
       expect(r.service).toMatchObject({ product: 'ProFTPD', version: '1.3.8' });
+      expect(r.summary).toBe('anonymous login refused');
     } finally {
       srv.close();
     }
@@ -168,6 +171,7 @@ describe('the ftp plugin on misbehaving servers', () => {
       const r = await scan(port);
       expect(r.status).toBe('success');
       expect(r.data).toMatchObject({ anonymous: true, listing: [], listing_error: 'PASV address 127.0.0.2 is not the target' });
+      expect(r.summary).toBe('anonymous login allowed; listing failed: PASV address 127.0.0.2 is not the target');
       expect(elsewhere.accepted()).toBe(0);
     } finally {
       srv.close();

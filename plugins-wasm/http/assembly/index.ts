@@ -164,6 +164,7 @@ function run(input: Input): Output {
 
   let url = first;
   const redirects = new ArrayWriter();
+  const hops = new Array<string>(0); // "301 → /login/", for the summary
   let x = exchange(t, url, s);
   let note = "";
   for (let hop = 0; ; hop++) {
@@ -172,6 +173,7 @@ function run(input: Input): Output {
     const loc = r.header("location");
     if (loc.length == 0) break;
     redirects.map(new MapWriter().int("statusCode", r.statusCode).str("redirectUri", loc));
+    hops.push(r.statusCode.toString() + " → " + loc);
     if (hop >= s.maxRedirects) { note = "stopped after max_redirects (" + s.maxRedirects.toString() + ")"; break; }
     const next = resolveLocation(loc, url);
     if (next === null) { note = "redirect not followed: unusable Location"; break; }
@@ -201,10 +203,31 @@ function run(input: Input): Output {
     if (note.length > 0) resp.str("redirect_note", note);
     data.map("response", resp);
     out.service = service(scheme, r.header("server"));
+    if (x.status.length == 0) out.summary = summary(r, hops, note, extractTitle(body));
   }
   if (x.tlsVersion.length > 0) data.map("tls", new MapWriter().str("version", x.tlsVersion).str("cipher", x.tlsCipher));
   if (x.status.length > 0) { out.status = x.status; out.error = x.error; } else out.status = STATUS_SUCCESS;
   return out.setData(data);
+}
+
+/**
+ * The table's line (A8): the redirect chain, the final status, the page's
+ * title and the Server header, e.g. `301 → /login/ → 200 OK "Login" (nginx/1.22.1)`.
+ */
+function summary(r: Response, hops: Array<string>, note: string, title: string): string {
+  let line = hops.join(" → ");
+  if (note.length > 0) {
+    // the last response is a redirect we did not follow: it is already in the chain
+    line += note.startsWith("stopped") ? " (max_redirects reached)" : " (not followed)";
+  } else {
+    if (line.length > 0) line += " → ";
+    line += r.statusCode.toString();
+    if (r.statusMessage.length > 0) line += " " + r.statusMessage;
+    if (title.length > 0) line += " \"" + title + "\"";
+  }
+  const server = r.header("server");
+  if (server.length > 0) line += " (" + server + ")";
+  return line;
 }
 
 /** Request headers as sent, with their own capitalisation (BinaryEdge shows `User-Agent`). */

@@ -123,6 +123,7 @@ describe('the http plugin on the real nginx', () => {
     expect(d.response.headers['content-length']).toBe(String(Buffer.byteLength(viaNode.body)));
     expect(d.response.headers.server).toBe(`nginx/${nginxVersion()}`);
     expect(r.service).toEqual({ name: 'http', product: 'nginx', version: nginxVersion(), cpe: [`cpe:/a:igor_sysoev:nginx:${nginxVersion()}`], confidence: 1 });
+    expect(r.summary).toBe(`200 OK "${nginx.extra.title}" (nginx/${nginxVersion()})`);
   });
 
   it('sends the configured path, method and User-Agent, as nginx logs them', async () => {
@@ -141,6 +142,7 @@ describe('the http plugin on the real nginx', () => {
     const r = await scan(http, nginx.port, { path: '/no-such-page' });
     expect(r.status).toBe('success');
     expect((r.data as HttpData).response).toMatchObject({ statusCode: 404, statusMessage: 'Not Found', title: '404 Not Found' });
+    expect(r.summary).toBe(`404 Not Found "404 Not Found" (nginx/${nginxVersion()})`);
   });
 
   it('keeps only max_body bytes of the body and says so', async () => {
@@ -167,6 +169,7 @@ describe('the https plugin on the real nginx', () => {
     expect(d.response.headers.server).toBe(`nginx/${nginxVersion()}`);
     expect(['TLSv1.2', 'TLSv1.3']).toContain(d.tls!.version);
     expect(r.service).toMatchObject({ name: 'https', product: 'nginx', version: nginxVersion() });
+    expect(r.summary).toBe(`200 OK "${nginxTls.extra.title}" (nginx/${nginxVersion()})`);
     const raw = (await rawExchange(nginxTls.port, 'GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n', true)).toString('utf8');
     expect(raw.endsWith(d.response.body)).toBe(true);
   });
@@ -219,6 +222,7 @@ describe('the http plugin on loopback node servers', () => {
       statusCode: 200, title: 'final', href: `http://127.0.0.1:${port}/c`,
       redirects: [{ statusCode: 302, redirectUri: 'b?x=1' }, { statusCode: 301, redirectUri: `http://127.0.0.1:${port}/c#frag` }],
     });
+    expect(r.summary).toBe(`302 → b?x=1 → 301 → http://127.0.0.1:${port}/c#frag → 200 OK "final"`);
   });
 
   it('never follows a redirect to another host', async () => {
@@ -230,6 +234,7 @@ describe('the http plugin on loopback node servers', () => {
       statusCode: 307, redirects: [{ statusCode: 307, redirectUri: `http://127.0.0.2:${port}/elsewhere` }],
       redirect_note: `redirect not followed: http://127.0.0.2:${port} is another origin`,
     });
+    expect(r.summary).toBe(`307 → http://127.0.0.2:${port}/elsewhere (not followed)`);
   });
 
   it('stops after max_redirects', async () => {
@@ -238,6 +243,7 @@ describe('the http plugin on loopback node servers', () => {
     expect(seen).toEqual(['/loop', '/loop', '/loop']);
     expect((r.data as HttpData).response).toMatchObject({ statusCode: 302, redirect_note: 'stopped after max_redirects (2)' });
     expect((r.data as HttpData).response.redirects).toHaveLength(3);
+    expect(r.summary).toBe('302 → /loop → 302 → /loop → 302 → /loop (max_redirects reached)');
   });
 
   it('decodes a chunked body and its title (entities, case, whitespace, UTF-8)', async () => {

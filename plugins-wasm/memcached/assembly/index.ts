@@ -21,6 +21,15 @@ function memcachedService(version: string): Service {
   return s;
 }
 
+/** The table's line (A8): who, open or not, how much it caches. */
+function summary(st: Stats): string {
+  const v = st.get("version");
+  let line = "Memcached" + (v.length > 0 ? " " + v : "") + ", no auth";
+  const items = st.get("curr_items");
+  if (items.length > 0) line += ", " + items + (items == "1" ? " item" : " items");
+  return line;
+}
+
 /** The result for what was parsed, with `status`/`error`; the STAT lines so far are kept. */
 function result(st: Stats, status: string, error: string): Output {
   const out = Output.fail(status, error);
@@ -31,6 +40,7 @@ function result(st: Stats, status: string, error: string): Output {
   if (st.truncated) m.bool("stats_truncated", true);
   out.setData(m);
   out.service = memcachedService(st.get("version"));
+  if (status == "success") out.summary = summary(st);
   return out;
 }
 
@@ -70,6 +80,7 @@ function run(input: Input): Output {
     if (!st.text.includes("unauthenticated")) return Output.fail(STATUS_PROTOCOL_ERROR, st.text);
     const out = new Output();
     out.service = memcachedService("");
+    out.summary = "auth required";
     return out.setData(new MapWriter().bool("auth_required", true).str("error", st.text));
   }
   return result(st, "success", "");

@@ -78,6 +78,8 @@ describe('the memcached scanner plugin, on real memcached daemons', () => {
     expect(data).toMatchObject({ version, pid: String(mc.pid), auth_required: false, limit_maxbytes: String(32 * 1024 * 1024) });
     expect(Number(data.curr_connections)).toBeGreaterThanOrEqual(1);
     expect(Number(data.uptime)).toBeGreaterThanOrEqual(0);
+    expect(data.curr_items).toMatch(/^\d+$/);
+    expect(r.summary).toBe(`Memcached ${version}, no auth, ${data.curr_items} item${data.curr_items === '1' ? '' : 's'}`);
   });
 
   it('keeps exactly the STAT lines memcached sends to any client, in order', async () => {
@@ -93,6 +95,7 @@ describe('the memcached scanner plugin, on real memcached daemons', () => {
     expect(r.status).toBe('success');
     expect(r.data).toEqual({ auth_required: true, error: 'CLIENT_ERROR unauthenticated' });
     expect(r.service).toEqual({ name: 'memcached', product: 'Memcached', confidence: 0.9 });
+    expect(r.summary).toBe('auth required');
   });
 
   it('never traps on a cut reply: every proper prefix is incomplete and knows only the lines so far', async () => {

@@ -92,10 +92,22 @@ function data(s: Session): MapWriter {
   return m;
 }
 
+/** The table's line (A8): can anyone connect, and how much do they hear. */
+function summary(c: Connack, s: Session): string {
+  if (c.returnCode == 4 || c.returnCode == 5) return "auth required";
+  if (c.returnCode != 0) return "refused: " + returnCodeName(c.returnCode);
+  const n = s.topics.length;
+  let line = "no auth; " + n.toString() + (s.truncated ? "+" : "") + (n == 1 && !s.truncated ? " topic" : " topics") + " seen";
+  if (s.subscribeRefused) line += "; a subscription was refused";
+  return line;
+}
+
 function result(s: Session, status: string, error: string): Output {
   const out = Output.fail(status, error);
-  if (s.connack === null) return out;
+  const c = s.connack;
+  if (c === null) return out;
   out.setData(data(s));
+  if (status == "success") out.summary = summary(c, s);
   const svc = new Service("mqtt");
   svc.confidence = 1.0;
   const v = s.brokerVersion;

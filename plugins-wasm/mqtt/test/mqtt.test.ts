@@ -109,6 +109,8 @@ describe('the mqtt scanner plugin, on real mosquitto brokers', () => {
     expect(d.num_topics).toBe(d.topics.length);
     expect(d.num_events).toBeGreaterThanOrEqual(d.topics.length);
     expect(d.bytes_captured).toBeGreaterThanOrEqual(d.topics.reduce((n, t) => n + t.payload_length, 0));
+    expect(d.topics.length).toBeGreaterThanOrEqual(Object.keys(broker.extra.retained).length);
+    expect(r.summary).toBe(`no auth; ${d.topics.length} topics seen`);
   });
 
   it('names Mosquitto and the version mosquitto -h prints, from $SYS/broker/version', async () => {
@@ -123,6 +125,7 @@ describe('the mqtt scanner plugin, on real mosquitto brokers', () => {
     expect(d.topics).toHaveLength(2);
     expect(d.topics_truncated).toBe(true);
     for (const t of d.topics) expect(t.payload.length).toBe(Math.min(2, t.payload_length));
+    expect(r.summary).toBe('no auth; 2+ topics seen');
   });
 
   it('reports auth_required when the broker refuses anonymous clients (CONNACK 5)', async () => {
@@ -132,6 +135,7 @@ describe('the mqtt scanner plugin, on real mosquitto brokers', () => {
       connected: false, auth_required: true, topics: [], num_topics: 0, num_events: 0, bytes_captured: 0,
       connack: { return_code: 5, return_code_name: 'not authorized', session_present: false },
     });
+    expect(r.summary).toBe('auth required');
   });
 
   it('speaks MQTT over TLS when the target is TLS, and says which TLS it got', async () => {

@@ -70,6 +70,17 @@ function serviceFor(h: Handshake): Service | null {
   return s;
 }
 
+/** The table's line (A8): who answers, how it wants clients to log in, whether TLS is offered. */
+function summary(h: Handshake, svc: Service | null): string {
+  if (h.isError) return "refused: " + (h.errorCode >= 0 ? "error " + h.errorCode.toString() + " " : "") + h.errorMessage;
+  let line = "";
+  if (svc !== null && svc.product.length > 0) line = svc.product + (svc.version.length > 0 ? " " + svc.version : "");
+  else line = h.serverVersion;
+  if (h.authPluginName.length > 0) line += ", auth plugin " + h.authPluginName;
+  if (h.hasCapabilities) line += (h.capabilities & CLIENT_SSL) != 0 ? ", SSL supported" : ", no SSL";
+  return line;
+}
+
 function run(input: Input): Output {
   const target = input.target!;
   const timeout = <i32>input.config.getInt("timeout_ms", 3000);
@@ -107,6 +118,7 @@ function run(input: Input): Output {
   out.error = error;
   out.setData(toData(h));
   if (!h.unknownProtocol) out.service = serviceFor(h);
+  if (status == "success") out.summary = summary(h, out.service);
   return out;
 }
 

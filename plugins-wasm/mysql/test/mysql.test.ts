@@ -103,6 +103,7 @@ describe('the mysql plugin on the real MariaDB', () => {
     // the test server has no certificate configured
     expect(d.ssl).toBe(false);
     expect(sql("SHOW VARIABLES LIKE 'have_ssl'")).toMatch(/DISABLED|NO/);
+    expect(r.summary).toBe(`MariaDB ${m[1]}, auth plugin ${d.auth_plugin_name}, no SSL`);
   });
 
   it('yields a clean partial result for every truncated prefix of the real greeting', async () => {
@@ -143,6 +144,7 @@ describe('the mysql plugin on other first packets', () => {
       expect(r.status).toBe('success');
       expect(r.data).toEqual({ error: { code: 1130, message: msg } });
       expect(r.service).toEqual({ name: 'mysql', product: 'MariaDB', confidence: 0.9 });
+      expect(r.summary).toBe(`refused: error 1130 ${msg}`);
     } finally {
       srv.close();
     }

@@ -24,6 +24,8 @@ class Session {
   authMethod: string = "";
   mechanisms: string[] = [];
   error: MapWriter | null = null;
+  /** The ErrorResponse's `M` field, for the summary. */
+  errorMessage: string = "";
   paramNames: string[] = [];
   paramValues: string[] = [];
   /** A backend message was understood: this is PostgreSQL. */
@@ -88,6 +90,7 @@ function probeStartup(s: Session, ip: string, port: i32, user: string, database:
   if (m.type == 0x45) { // 'E'
     s.spoke = true;
     s.error = parseErrorFields(m.body);
+    s.errorMessage = errorMessage(m.body);
   } else if (m.type == 0x52) { // 'R'
     const a = parseAuth(m.body);
     if (a.code < 0) { failWith(s, STATUS_PROTOCOL_ERROR, "short Authentication message"); sock.close(); return; }
@@ -112,6 +115,7 @@ function readParameters(s: Session, sock: Socket): void {
       if (p !== null && !s.paramNames.includes(p[0])) { s.paramNames.push(p[0]); s.paramValues.push(p[1]); }
     } else if (m.type == 0x45) {
       s.error = parseErrorFields(m.body);
+      s.errorMessage = errorMessage(m.body);
       return;
     } else if (m.type == 0x5a) {
       sock.send(terminate());
@@ -120,10 +124,41 @@ function readParameters(s: Session, sock: Socket): void {
   }
 }
 
-function toOutput(s: Session): Output {
+/** The `M` (message) field of an ErrorResponse body, "" if none. */
+function errorMessage(body: Uint8Array): string {
+  let i = 0;
+  while (i < body.length && body[i] != 0) {
+    let end = i + 1;
+    while (end < body.length && body[end] != 0) end++;
+    if (end >= body.length) return "";
+    if (body[i] == 0x4d) return String.UTF8.decodeUnsafe(body.dataStart + <usize>(i + 1), <usize>(end - i - 1), false);
+    i = end + 1;
+  }
+  return "";
+}
+
+/** The table's line (A8): TLS, then whether the user needs a password (and how it is sent). */
+function summary(s: Session, user: string): string {
+  const parts = new Array<string>(0);
+  const t = s.tls;
+  if (s.ssl == 1) parts.push("SSL supported" + (t !== null ? " (" + t.version + ")" : ""));
+  else if (s.ssl == 0) parts.push("no SSL");
+  if (s.authRequired == 1) parts.push("password required (" + s.authMethod + ")");
+  else if (s.authRequired == 0) {
+    let line = "no password needed for user " + user;
+    const at = s.paramNames.indexOf("server_version");
+    if (at >= 0) line += "; PostgreSQL " + s.paramValues[at];
+    parts.push(line);
+  }
+  if (s.errorMessage.length > 0) parts.push("refused: " + s.errorMessage);
+  return parts.join("; ");
+}
+
+function toOutput(s: Session, user: string): Output {
   const out = new Output();
   out.status = s.status;
   out.error = s.statusError;
+  if (s.status == "success" && s.spoke) out.summary = summary(s, user);
   const m = new MapWriter();
   if (s.ssl >= 0) m.bool("ssl_supported", s.ssl == 1);
   const t = s.tls;
@@ -165,7 +200,7 @@ function run(input: Input): Output {
   const database = input.config.getString("database", "postgres");
   const s = new Session();
   if (probeSsl(s, target.ip, target.port, target.hostname)) probeStartup(s, target.ip, target.port, user, database);
-  return toOutput(s);
+  return toOutput(s, user);
 }
 
 register(run);

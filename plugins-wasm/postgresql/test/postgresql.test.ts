@@ -130,6 +130,7 @@ describe('the postgresql plugin on the real PostgreSQL', () => {
     expect(pg.extra.ssl).toBe(true);
     expect(psql("SELECT DISTINCT auth_method FROM pg_hba_file_rules WHERE type = 'host' AND 'all' = ANY(user_name)")).toBe('scram-sha-256');
     expect(r.service).toEqual({ name: 'postgresql', product: 'PostgreSQL', cpe: ['cpe:/a:postgresql:postgresql'], confidence: 1 });
+    expect(r.summary).toBe(`SSL supported (${tls.version}); password required (scram-sha-256)`);
   });
 
   it('reports a trust rule as no authentication, with the server_version the server itself states', async () => {
@@ -144,11 +145,13 @@ describe('the postgresql plugin on the real PostgreSQL', () => {
       name: 'postgresql', product: 'PostgreSQL', version, extrainfo: serverVersion.slice(version!.length + 1).replace(/[()]/g, ''),
       cpe: [`cpe:/a:postgresql:postgresql:${version}`], confidence: 1,
     });
+    expect(r.summary).toBe(`SSL supported (${d.tls!.version}); no password needed for user wasmap_trust; PostgreSQL ${serverVersion}`);
   });
 
   it('reports a password rule as cleartext authentication', async () => {
     const r = await scan(pg.port, { user: 'wasmap_clear' });
     expect(r.data).toMatchObject({ auth_required: true, auth_method: 'password' });
+    expect(r.summary).toMatch(/^SSL supported \(TLSv1\.[23]\); password required \(password\)$/);
   });
 
   it('reports the fields of the ErrorResponse a reject rule produces', async () => {
@@ -158,6 +161,7 @@ describe('the postgresql plugin on the real PostgreSQL', () => {
     expect(d.auth_required).toBeUndefined();
     expect(d.error).toMatchObject({ severity: 'FATAL', severity_nonlocalized: 'FATAL', code: '28000' });
     expect(d.error!.message).toMatch(/^pg_hba\.conf rejects connection for host "127\.0\.0\.1", user "wasmap_reject", database "postgres", (SSL off|no encryption)$/);
+    expect(r.summary).toBe(`SSL supported (${d.tls!.version}); refused: ${d.error!.message}`);
   });
 });
 
@@ -194,6 +198,7 @@ describe('the postgresql plugin on cut and odd answers', () => {
       const r = await scan(port);
       expect(r.status).toBe('success');
       expect(r.data).toEqual({ ssl_supported: false, auth_required: true, auth_method: 'md5' });
+      expect(r.summary).toBe('no SSL; password required (md5)');
     } finally {
       srv.close();
     }

@@ -28,6 +28,41 @@ function redisService(version: string): Service {
   return s;
 }
 
+/** Keys over all `dbN:keys=3,expires=0,…` lines of the Keyspace section; -1 if a count is unreadable. */
+function keyCount(info: Info): i64 {
+  let total: i64 = 0;
+  for (let i = 0; i < info.keys.length; i++) {
+    const k = info.keys[i];
+    if (!k.startsWith("db") || k.length < 3 || !isDigits(k.substring(2))) continue;
+    const v = info.values[i];
+    if (!v.startsWith("keys=")) return -1;
+    const comma = v.indexOf(",");
+    const n = v.substring(5, comma < 0 ? v.length : comma);
+    if (!isDigits(n) || n.length > 15) return -1;
+    total += I64.parseInt(n);
+  }
+  return total;
+}
+
+function isDigits(s: string): bool {
+  if (s.length == 0) return false;
+  for (let i = 0; i < s.length; i++) { const c = s.charCodeAt(i); if (c < 0x30 || c > 0x39) return false; }
+  return true;
+}
+
+/** The table's line (A8): who, open or not, how much data an open server hands out. */
+function summary(info: Info): string {
+  let line = "Redis " + info.get("redis_version");
+  const mode = info.get("redis_mode");
+  if (mode.length > 0) line += " " + mode;
+  const role = info.get("role");
+  if (role.length > 0) line += " " + role;
+  line += ", no auth";
+  const n = keyCount(info);
+  if (n >= 0 && !info.truncated) line += ", " + n.toString() + (n == 1 ? " key" : " keys");
+  return line;
+}
+
 /** The result of a reply that stopped short: the complete INFO lines so far. */
 function partial(r: Reply, status: string, error: string): Output {
   const out = Output.fail(status, error);
@@ -77,12 +112,14 @@ function run(input: Input): Output {
     // -NOAUTH (requirepass / ACL) or another refusal, e.g. -DENIED (protected mode): still Redis
     const m = new MapWriter().bool("auth_required", r.text.startsWith("NOAUTH")).str("error", r.text);
     out.service = redisService("");
+    out.summary = r.text.startsWith("NOAUTH") ? "auth required" : "refused: " + r.text;
     return out.setData(m);
   }
   if (r.kind != 0x24 || r.nil) return Output.fail(STATUS_PROTOCOL_ERROR, "INFO answered without a bulk reply");
   const info = parseInfo(r.body, false);
   if (info.keys.length == 0) return Output.fail(STATUS_PROTOCOL_ERROR, "INFO reply has no key:value lines");
   out.service = redisService(info.get("redis_version"));
+  out.summary = summary(info);
   return out.setData(infoData(info, false));
 }
 

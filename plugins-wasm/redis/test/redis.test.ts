@@ -85,6 +85,10 @@ describe('the redis scanner plugin, on real redis-server daemons', () => {
     expect(data.used_memory_human).toMatch(/^\d+(\.\d+)?[KMG]?$/);
     expect(Number(data.connected_clients)).toBeGreaterThanOrEqual(1);
     expect(Object.values(data).filter((v) => typeof v !== 'string')).toEqual([false]); // only auth_required is not text
+    // the key count as redis itself reports it to another client right after
+    const keyspace = (await exchange(redis.port, 'INFO keyspace\r\n', wholeBulk)).toString();
+    const keys = [...keyspace.matchAll(/^db\d+:keys=(\d+),/gm)].reduce((n, m) => n + Number(m[1]), 0);
+    expect(r.summary).toBe(`Redis ${version} standalone master, no auth, ${keys} key${keys === 1 ? '' : 's'}`);
   });
 
   it('returns every key:value line of the reply redis sends to any client', async () => {
@@ -100,6 +104,7 @@ describe('the redis scanner plugin, on real redis-server daemons', () => {
     expect(r.status).toBe('success');
     expect(r.data).toEqual({ auth_required: true, error: 'NOAUTH Authentication required.' });
     expect(r.service).toEqual({ name: 'redis', product: 'Redis', confidence: 0.9 });
+    expect(r.summary).toBe('auth required');
   });
 
   it('calls a closed port connection-refused', async () => {
@@ -148,6 +153,20 @@ describe('the redis scanner plugin, on real redis-server daemons', () => {
       cut = await tcpServer((s) => s.once('data', () => s.end(infoReply.subarray(0, Math.floor(infoReply.length * 0.6)))));
     });
     afterAll(async () => cut?.close());
+
+    it('counts the keys of every database of the Keyspace section in its summary', async () => {
+      // the real reply with two databases added, its bulk length fixed up
+      const body = infoReply.subarray(infoReply.indexOf('\r\n') + 2, infoReply.length - 2).toString('latin1');
+      const more = `${body}# Keyspace\r\ndb0:keys=3,expires=0,avg_ttl=0\r\ndb2:keys=40,expires=1,avg_ttl=9\r\n`;
+      const srv = await tcpServer((s) => s.once('data', () => s.end(`$${Buffer.byteLength(more, 'latin1')}\r\n${more}\r\n`, 'latin1')));
+      try {
+        const r = await scan(srv.port);
+        expect(r.status).toBe('success');
+        expect(r.summary).toBe(`Redis ${/redis_version:(\S+)/.exec(body)![1]} standalone master, no auth, 43 keys`);
+      } finally {
+        await srv.close();
+      }
+    });
 
     it('reports the whole lines of a reply cut short as a partial protocol-error', async () => {
       const r = await scan(cut.port);

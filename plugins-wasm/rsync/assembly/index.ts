@@ -13,6 +13,18 @@ export { wasmap_abi_v1, wasmap_alloc, wasmap_free, wasmap_init, wasmap_run } fro
 /** A module list longer than this is not read further. */
 const MAX_REPLY: i32 = 262144;
 
+/** The table's line (A8): the protocol and what anyone can list. */
+function summary(l: Listing): string {
+  let line = "protocol " + l.protocolVersion;
+  if (l.error.length > 0) return line + "; " + l.error;
+  const n = l.modules.length;
+  if (n == 0) return line + "; no modules listed";
+  const names = new Array<string>(0);
+  for (let i = 0; i < n && i < 10; i++) names.push(l.modules[i].name);
+  line += n > 10 ? "; modules (" + n.toString() + "): " + names.join(", ") + ", …" : "; modules: " + names.join(", ");
+  return line;
+}
+
 function result(l: Listing, status: string, error: string): Output {
   const out = Output.fail(status, error);
   if (!l.greeted) return out;
@@ -30,6 +42,7 @@ function result(l: Listing, status: string, error: string): Output {
   s.extrainfo = "protocol " + l.protocolVersion;
   s.confidence = 1.0;
   out.service = s;
+  if (status == "success") out.summary = summary(l);
   return out;
 }
 

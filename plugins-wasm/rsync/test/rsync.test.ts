@@ -104,6 +104,7 @@ describe('the rsync scanner plugin, on real rsync daemons', () => {
     ]);
     expect(d.modules.map((m) => m.name)).toEqual(daemon.extra.modules);
     expect(r.service).toEqual({ name: 'rsync', product: 'rsync', extrainfo: `protocol ${protocol}.0`, confidence: 1 });
+    expect(r.summary).toBe(`protocol ${protocol}.0; modules: ${daemon.extra.modules.join(', ')}`);
   });
 
   it('lists only what the daemon lists: a password module yes, a list = no module never', async () => {
@@ -112,6 +113,7 @@ describe('the rsync scanner plugin, on real rsync daemons', () => {
     const d = r.data as RsyncData;
     expect(d.modules).toEqual([{ name: 'backup', comment: 'needs a password' }]);
     expect(d.motd).toBeUndefined();
+    expect(r.summary).toBe(`protocol ${d.protocol_version}; modules: backup`);
   });
 
   it('reads a real daemon stream whole, and every proper prefix of it as incomplete', async () => {

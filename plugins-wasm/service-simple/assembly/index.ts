@@ -5,7 +5,7 @@
 // guess (ports.ts) when nothing we recognise answered. Output follows
 // BinaryEdge's service-simple: data.state.state and data.service.
 import {
-  Config, ECONNREFUSED, Input, MapWriter, Output, Socket, errorName, nowMs, register, registerInit, statusForError,
+  Config, ECONNREFUSED, Input, MapWriter, Output, Service, Socket, errorName, nowMs, register, registerInit, statusForError,
 } from "@wasmap/sdk-assemblyscript";
 import { METHOD_EXTRACTION, Match, matchMqttBrokerVersion, matchReply } from "./matchers";
 import { firstPublishPayload, subscribeVersion } from "./mqtt";
@@ -183,6 +183,38 @@ function serviceMap(s: Scan, name: string, m: Match | null, method: string, conf
   return w;
 }
 
+/** The result's `service` (ABI §7 + A8): the same fields as `data.service` but hostname and device, which it has no keys for. */
+function sdkService(s: Scan, name: string, m: Match | null, method: string, confidence: f64): Service {
+  const v = new Service(name);
+  if (m !== null) {
+    v.product = m.product;
+    v.version = m.version;
+    v.cpe = m.cpe;
+    v.extrainfo = m.extrainfo;
+    v.ostype = m.ostype;
+  }
+  v.method = method;
+  v.probe = s.bestProbe;
+  const banner = m !== null ? s.bestBanner : s.anyReply;
+  v.banner = banner !== null ? printable(banner) : "";
+  v.confidence = confidence;
+  return v;
+}
+
+/**
+ * The table's line (A8), like nmap's VERSION column plus the probe that
+ * told it: `OpenSSH 9.2p1, Debian 2+deb12u10; protocol 2.0, Linux (probe NULL)`.
+ */
+function summary(m: Match, probe: string): string {
+  const parts = new Array<string>(0);
+  parts.push(m.product.length > 0 ? m.product + (m.version.length > 0 ? " " + m.version : "") : m.name);
+  if (m.extrainfo.length > 0) parts.push(m.extrainfo);
+  if (m.ostype.length > 0) parts.push(m.ostype);
+  if (m.hostname.length > 0) parts.push("host " + m.hostname);
+  if (m.devicetype.length > 0) parts.push(m.devicetype);
+  return parts.join(", ") + " (probe " + probe + ")";
+}
+
 function run(input: Input): Output {
   const t = input.target;
   if (t === null) return Output.fail("application-error", "no target in the input");
@@ -220,18 +252,23 @@ function run(input: Input): Output {
   if (!s.connected) return Output.fail(statusForError(s.connectError, true), "connect: " + errorName(s.connectError));
 
   let svc: MapWriter;
+  const out = new Output();
   const best = s.best;
   if (best !== null) {
     svc = serviceMap(s, best.name, best, best.method, best.confidence);
+    out.service = sdkService(s, best.name, best, best.method, best.confidence);
+    out.summary = summary(best, s.bestProbe);
   } else {
+    // a port-table guess is not worth a line in the table: no summary
     const guess = tableService(t.port);
-    svc = serviceMap(s, guess.length > 0 ? guess : "unknown", null, "table_default", guess.length > 0 ? 0.3 : 0.1);
+    const name = guess.length > 0 ? guess : "unknown";
+    const confidence = guess.length > 0 ? 0.3 : 0.1;
+    svc = serviceMap(s, name, null, "table_default", confidence);
+    out.service = sdkService(s, name, null, "table_default", confidence);
   }
-  const out = new Output();
+  // data.service keeps BinaryEdge's service-simple shape (every key, hostname and device too)
   const data = new MapWriter().map("state", new MapWriter().str("state", "open")).map("service", svc);
   out.setData(data);
-  // the full BinaryEdge service map as the result's `service` (the SDK's Service has no method/probe/banner)
-  out.provideMap("service", svc);
   return out;
 }
 

@@ -54,12 +54,20 @@ afterAll(async () => {
 const scan = (port: number, config: Record<string, unknown> = {}): Promise<InvocationResult> =>
   rt.invoke(plugin, { target: { ip: '127.0.0.1', port, transport: 'tcp' }, config });
 
-/** The service map, after checking it is the same in `service` and `data.service` and the port is open. */
+/**
+ * `data.service` (BinaryEdge's shape, every key), after checking the port is
+ * open and that the result's `service` (the SDK's Service, A8) carries the
+ * same values: all but hostname and device, which it has no keys for, and
+ * without the keys the SDK leaves out when empty.
+ */
 function serviceOf(r: InvocationResult): ServiceOut {
   expect(r.status, r.error).toBe('success');
   const data = r.data as DataOut;
   expect(data.state).toEqual({ state: 'open' });
-  expect(r.service).toEqual(data.service);
+  const { hostname: _h, device: _d, ...rest } = data.service as ServiceOut & { device?: string };
+  const want: Record<string, unknown> = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== '' && !(Array.isArray(v) && v.length === 0)));
+  expect(r.service).toEqual(want);
+  expect(Object.keys(r.service!).every((k) => ['name', 'product', 'version', 'cpe', 'extrainfo', 'ostype', 'method', 'probe', 'banner', 'confidence'].includes(k))).toBe(true);
   return data.service;
 }
 
@@ -81,19 +89,25 @@ const grab = (re: RegExp, text: string): string => {
 
 describe('against the real daemons', () => {
   it('names OpenSSH with the packaged version, its Debian revision and Linux', async () => {
-    const s = serviceOf(await scan(running.get('ssh')!.port));
+    const r = await scan(running.get('ssh')!.port);
+    const s = serviceOf(r);
     const version = debVersion('openssh-server');
     expect(s).toMatchObject({ name: 'ssh', product: 'OpenSSH', version, ostype: 'Linux', method: 'probe_matching', probe: 'NULL' });
     expect(s.cpe).toEqual([`cpe:/a:openbsd:openssh:${version}`, 'cpe:/o:linux:linux_kernel']);
     expect(s.extrainfo).toBe(`${grab(/ (Debian-\S+)/, String(running.get('ssh')!.extra.banner)).replace('-', ' ')}; protocol 2.0`);
     expect(s.banner).toBe(`${String(running.get('ssh')!.extra.banner)}\\r\\n`);
     expect(s.confidence).toBe(0.95);
+    expect(r.service).toMatchObject({ ostype: 'Linux', method: 'probe_matching', probe: 'NULL', banner: s.banner, extrainfo: s.extrainfo });
+    expect(r.summary).toBe(`OpenSSH ${version}, ${s.extrainfo}, Linux (probe NULL)`);
   });
 
   it('names nginx over plain HTTP with the version nginx -v prints', async () => {
-    const s = serviceOf(await scan(running.get('http')!.port));
+    const r = await scan(running.get('http')!.port);
+    const s = serviceOf(r);
     const version = grab(/nginx\/(\S+)/, cmd('/usr/sbin/nginx', '-v'));
     expect(s).toMatchObject({ name: 'http', product: 'nginx', version, cpe: [`cpe:/a:igor_sysoev:nginx:${version}`], method: 'probe_matching' });
+    expect(r.summary).toBe(`nginx ${version} (probe ${s.probe})`);
+    expect(s.probe).toBe('GetRequest');
   });
 
   it('says https with nginx inside after a TLS handshake', async () => {
@@ -150,16 +164,22 @@ describe('against the real daemons', () => {
   });
 
   it('recognises telnet by its IAC negotiation, a soft match without product', async () => {
-    const s = serviceOf(await scan(running.get('telnet')!.port));
+    const r = await scan(running.get('telnet')!.port);
+    const s = serviceOf(r);
+    expect(r.summary).toBe(`telnet, ${s.extrainfo} (probe NULL)`);
     expect(s).toMatchObject({ name: 'telnet', method: 'probe_extraction', probe: 'NULL', confidence: 0.6 });
     expect(s.product).toBeUndefined();
     expect(s.extrainfo).toMatch(/^negotiates (WILL|DO) 37/);
   });
 
   it('names Exim with the version exim4 --version prints and the greeting hostname', async () => {
-    const s = serviceOf(await scan(running.get('smtp')!.port));
+    const r = await scan(running.get('smtp')!.port);
+    const s = serviceOf(r);
     const version = grab(/Exim version (\S+)/, cmd('/usr/sbin/exim4', '--version'));
     expect(s).toMatchObject({ name: 'smtp', product: 'Exim smtpd', version, hostname: 'wasmap.test', cpe: [`cpe:/a:exim:exim:${version}`] });
+    // the result's service has no hostname key: the summary keeps it visible
+    expect(r.service).not.toHaveProperty('hostname');
+    expect(r.summary).toMatch(new RegExp(`^Exim smtpd ${version.replaceAll('.', '\\.')}, .*host wasmap\\.test \\(probe NULL\\)$`));
   });
 });
 
@@ -312,6 +332,8 @@ describe('when nothing useful answers', () => {
     const r = await scan(port, { probe_rarity: 'light' });
     const s = serviceOf(r);
     expect(s).toMatchObject({ name: 'unknown', method: 'table_default', probe: '', banner: '', cpe: [], confidence: 0.1 });
+    expect(r.service).toEqual({ name: 'unknown', method: 'table_default', confidence: 0.1 });
+    expect(r.summary).toBeUndefined(); // a guess is not worth a line
     // every light probe was sent: GenericLines and the HTTP GET
     expect(r.sandbox.bytes_sent).toBeGreaterThanOrEqual('\r\n\r\nGET / HTTP/1.0\r\n\r\n'.length);
   }, 20_000);

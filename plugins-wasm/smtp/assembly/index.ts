@@ -59,10 +59,41 @@ function tlsMap(t: TlsInfo): MapWriter {
   return new MapWriter().str("version", t.version).str("cipher", t.cipher);
 }
 
+/** The extension's argument, or null when not offered. */
+function extArg(e: Extensions, name: string): string | null {
+  for (let i = 0; i < e.names.length; i++) if (e.names[i] == name) return e.args[i];
+  return null;
+}
+
+/** The table's line (A8): TLS first (can mail be read in transit), then what the server offers. */
+function summary(s: Session): string {
+  if (s.ehlo.length == 0) {
+    const nl = s.banner.indexOf("\n");
+    return "not accepting mail: " + (nl < 0 ? s.banner : s.banner.substring(0, nl));
+  }
+  const parts = new Array<string>();
+  parts.push(s.extensions.names.length > 0 ? "ESMTP" : "SMTP");
+  const t = s.tls;
+  if (s.implicitTls) parts.push("implicit TLS" + (t !== null ? " (" + t.version + ")" : ""));
+  else if (s.starttls) parts.push("STARTTLS" + (t !== null ? " (" + t.version + ")" : ""));
+  else parts.push("no STARTTLS");
+  const n = s.extensions.names.length;
+  parts.push(n.toString() + (n == 1 ? " extension" : " extensions"));
+  // AUTH as offered inside TLS when we got there, as servers often hide it before
+  const e = s.ehloTls;
+  let auth = e !== null && e.code == 250 ? extArg(parseExtensions(e), "AUTH") : null;
+  if (auth === null) auth = extArg(s.extensions, "AUTH");
+  if (auth !== null) parts.push("AUTH " + auth);
+  const size = extArg(s.extensions, "SIZE");
+  if (size !== null && size.length > 0) parts.push("max size " + size);
+  return parts.join(", ");
+}
+
 function toOutput(s: Session, withService: bool): Output {
   const out = new Output();
   out.status = s.status;
   out.error = s.error;
+  if (withService && s.status == "success") out.summary = summary(s);
   const m = new MapWriter()
     .str("banner", s.banner)
     .strArray("ehlo", s.ehlo)

@@ -104,6 +104,9 @@ describe('the smtp plugin on the real exim4', () => {
     // inside TLS exim stops offering STARTTLS and keeps the rest
     const { STARTTLS: _gone, ...rest } = d.extensions;
     expect(d.extensions_tls).toEqual(rest);
+    const auth = d.extensions_tls?.AUTH ?? d.extensions.AUTH;
+    const n = Object.keys(d.extensions).length;
+    expect(r.summary).toBe(`ESMTP, STARTTLS (${ref.version}), ${n} extensions, ${auth === undefined ? '' : `AUTH ${auth}, `}max size ${d.extensions.SIZE}`);
   });
 
   it('stays clean on every truncated prefix of the real greeting and EHLO reply', async () => {
@@ -139,6 +142,7 @@ describe('the smtp plugin on other servers', () => {
         extensions: { AUTH: 'PLAIN LOGIN', SIZE: '10240000' }, starttls: false,
       });
       expect(r.service).toMatchObject({ product: 'Postfix smtpd' });
+      expect(r.summary).toBe('ESMTP, no STARTTLS, 2 extensions, AUTH PLAIN LOGIN, max size 10240000');
     } finally {
       srv.close();
     }
@@ -156,6 +160,7 @@ describe('the smtp plugin on other servers', () => {
       const r = await scan((srv.address() as { port: number }).port, { tls: true });
       expect(r.status).toBe('success');
       expect(r.data).toMatchObject({ implicit_tls: true, starttls: false, extensions: { AUTH: 'PLAIN' }, tls: { version: 'TLSv1.3' } });
+      expect(r.summary).toBe('ESMTP, implicit TLS (TLSv1.3), 1 extension, AUTH PLAIN');
     } finally {
       srv.close();
     }

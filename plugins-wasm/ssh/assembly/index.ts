@@ -183,6 +183,26 @@ export function hasshAlgorithms(k: KexInit): string {
   return k.kex.join(",") + ";" + k.encS2C.join(",") + ";" + k.macS2C.join(",") + ";" + k.compS2C.join(",");
 }
 
+/** A host key type as people say it: `ssh-ed25519` → `ed25519`, `ssh-rsa` (3072 bits) → `rsa 3072`. */
+function keyName(type: string, bits: i32): string {
+  let n = type;
+  if (type == "ssh-rsa" || type == "rsa-sha2-256" || type == "rsa-sha2-512") n = "rsa";
+  else if (type == "ssh-dss") n = "dsa";
+  else if (type.startsWith("ssh-")) n = type.substring(4);
+  else if (type.startsWith("ecdsa-")) n = "ecdsa";
+  return n == "rsa" && bits > 0 ? n + " " + bits.toString() : n;
+}
+
+/** The table's line (A8): the software, the host key types, hasshServer. */
+function summary(id: Ident, keys: Array<string>, fetched: bool, hassh: string): string {
+  let line = id.software;
+  if (id.comments.length > 0) line += " " + id.comments;
+  if (id.proto != "2.0") line += " (protocol " + id.proto + ")";
+  if (keys.length > 0) line += "; keys " + keys.join(", ") + (fetched ? "" : " (offered, not fetched)");
+  if (hassh.length > 0) line += "; hassh " + hassh;
+  return line;
+}
+
 function run(input: Input): Output {
   const t = input.target!;
   const timeout = <i32>input.config.getInt("timeout_ms", 3000);
@@ -207,12 +227,16 @@ function run(input: Input): Output {
   if (k === null) {
     first.close();
     if (first.status.length > 0) { out.status = first.status; out.error = first.error; }
-    else data.str("note", "SSH protocol " + id.proto + ": no SSH-2 key exchange to read");
+    else {
+      data.str("note", "SSH protocol " + id.proto + ": no SSH-2 key exchange to read");
+      out.summary = summary(id, [], false, "");
+    }
     return out.setData(data);
   }
   data.map("algorithms", algorithms(k));
   const ha = hasshAlgorithms(k);
-  data.map("hassh", new MapWriter().str("hassh", hex(md5(Uint8Array.wrap(String.UTF8.encode(ha))))).str("hassh_algorithms", ha));
+  const hassh = hex(md5(Uint8Array.wrap(String.UTF8.encode(ha))));
+  data.map("hassh", new MapWriter().str("hassh", hassh).str("hassh_algorithms", ha));
 
   // host keys: one curve25519 exchange per key type (the first on this connection)
   const cyphers = new ArrayWriter();
@@ -220,6 +244,7 @@ function run(input: Input): Output {
   const algs = hostKeyAlgorithms(k, maxKeys);
   let keysError = "";
   let keysStatus = "";
+  const keyNames = new Array<string>(0);
   if (maxKeys > 0 && kex.length == 0) keysError = "no curve25519-sha256 key exchange offered: host keys not fetched";
   for (let i = 0; kex.length > 0 && i < algs.length; i++) {
     let c = first;
@@ -239,12 +264,21 @@ function run(input: Input): Output {
     const e = new MapWriter().str("cypher", key.type).str("key", base64(key.blob)).str("fingerprint", fingerprint(key.blob));
     if (key.bits > 0) e.int("length", key.bits);
     cyphers.map(e);
+    keyNames.push(keyName(key.type, key.bits));
   }
   if (kex.length > 0 && algs.length > 0) data.str("key_exchange", kex);
   data.array("cyphers", cyphers);
   if (keysError.length > 0) data.str("host_keys_error", keysError);
   if (cyphers.size == 0 && keysStatus.length > 0) { out.status = keysStatus; out.error = keysError; }
-  else out.status = STATUS_SUCCESS;
+  else {
+    out.status = STATUS_SUCCESS;
+    const fetched = keyNames.length > 0;
+    if (!fetched) {
+      const offered = hostKeyAlgorithms(k, 16);
+      for (let i = 0; i < offered.length; i++) keyNames.push(keyName(offered[i], 0));
+    }
+    out.summary = summary(id, keyNames, fetched, hassh);
+  }
   return out.setData(data);
 }
 

@@ -218,9 +218,16 @@ describe('the ssh plugin on the real Debian sshd', () => {
     expect([...data.cyphers].sort((a, b) => a.cypher.localeCompare(b.cypher))).toEqual([...want].sort((a, b) => a.cypher.localeCompare(b.cypher)));
   });
 
+  it('sums up the software, the host key types it fetched and hasshServer in one line', () => {
+    const short = (c: Cypher): string => (c.cypher === 'ssh-rsa' ? `rsa ${c.length}` : c.cypher.startsWith('ecdsa-') ? 'ecdsa' : c.cypher.replace(/^ssh-/, ''));
+    expect(r.summary).toBe(`${sshd.extra.banner.replace(/^SSH-2\.0-/, '')}; keys ${data.cyphers.map(short).join(', ')}; hassh ${data.hassh.hassh}`);
+    expect(r.summary).toMatch(/; keys (ed25519|ecdsa|rsa 3072)(, (ed25519|ecdsa|rsa 3072)){2}; /);
+  });
+
   it('reports only the algorithms when host_keys is 0', async () => {
     const r0 = await scan(sshd.port, { host_keys: 0 });
     expect(r0.status).toBe('success');
+    expect(r0.summary).toBe(r.summary!.replace(/; keys [^;]+;/, '; keys rsa, ecdsa, ed25519 (offered, not fetched);'));
     expect((r0.data as SshData).cyphers).toEqual([]);
     expect((r0.data as SshData).algorithms).toEqual(data.algorithms);
     expect(r0.sandbox.bytes_sent).toBe('SSH-2.0-wasmap_0.1\r\n'.length);
@@ -256,6 +263,7 @@ describe('the ssh plugin on sshd configurations of its own', () => {
     expect(d.algorithms.server_host_key).toEqual(['ecdsa-sha2-nistp256']);
     expect(d.cyphers).toEqual([]);
     expect(d.host_keys_error).toBe('no curve25519-sha256 key exchange offered: host keys not fetched');
+    expect(r.summary).toMatch(/; keys ecdsa \(offered, not fetched\); hassh [0-9a-f]{32}$/);
   });
 });
 

@@ -33,6 +33,43 @@ function options(p: Parsed, verb: u8): ArrayWriter {
   return a;
 }
 
+/** Distinct option names of one verb, in order of first appearance. */
+function optionNames(p: Parsed, verb: u8): Array<string> {
+  const out = new Array<string>(0);
+  const seen = new Set<u8>();
+  for (let i = 0; i < p.negotiations.length; i++) {
+    const n = p.negotiations[i];
+    if (n.verb != verb || seen.has(n.option)) continue;
+    seen.add(n.option);
+    const name = optionName(n.option);
+    out.push(name.length > 0 ? name : n.option.toString());
+  }
+  return out;
+}
+
+/** The table's line (A8): which prompt it shows, its first line of text, the options it offers, how many it asks for. */
+function summary(p: Parsed): string {
+  const parts = new Array<string>(0);
+  const text = bannerText(p);
+  const lines = text.split("\n");
+  const prompt = looksLikePrompt(text);
+  if (prompt) parts.push(text.trimEnd().toLowerCase().endsWith("password:") ? "password prompt" : "login prompt");
+  // the first line of text that is not the prompt itself
+  const last = prompt ? lines.length - 1 : lines.length;
+  for (let i = 0; i < last; i++) {
+    const l = lines[i].trim();
+    if (l.length == 0) continue;
+    parts.push("\"" + (l.length > 80 ? l.substring(0, 80) + "…" : l) + "\"");
+    break;
+  }
+  const will = optionNames(p, WILL);
+  if (will.length > 0) parts.push("will: " + will.join(", "));
+  const asks = optionNames(p, DO);
+  // what it asks of the client (terminal type, window size, …) matters less: just how many
+  if (asks.length > 0) parts.push("asks " + asks.length.toString() + (asks.length == 1 ? " option" : " options"));
+  return parts.join("; ");
+}
+
 function result(p: Parsed, status: string, error: string): Output {
   const out = Output.fail(status, error);
   if (p.text.length == 0 && p.negotiations.length == 0) return out;
@@ -45,6 +82,7 @@ function result(p: Parsed, status: string, error: string): Output {
     s.confidence = 1.0;
     out.service = s;
   }
+  if (status == "success") out.summary = summary(p);
   return out;
 }
 

@@ -95,6 +95,9 @@ describe('the telnet scanner plugin, on a real telnetd', () => {
     expect(d.banner).toContain(`Linux ${release()} `);
     expect(d.banner).toMatch(/ login: $/);
     expect(d.banner).not.toMatch(/[\r\0\xff]/);
+    const first = d.banner.split('\n').find((l) => l.trim() !== '')!.trim();
+    expect(first).toMatch(new RegExp(`^Linux ${release().replaceAll('.', '\\.')} `));
+    expect(r.summary).toBe(`login prompt; "${first}"; will: ${d.will.map((o) => o.name).join(', ')}; asks ${d.do.length} options`);
   });
 
   it('reports the same options and text as an independent read of the same server', async () => {
@@ -158,6 +161,7 @@ describe('the telnet scanner plugin, on a real telnetd', () => {
         banner: 'router\nUsername: ',
         will: [{ name: 'echo', value: 1 }], do: [{ name: '200', value: 200 }], wont: [], dont: [{ name: 'status', value: 5 }],
       });
+      expect(r.summary).toBe('login prompt; "router"; will: echo; asks 1 option');
     });
 
     it('calls a server that sends nothing an io-timeout', async () => {

@@ -153,6 +153,14 @@ impl Service {
         self.banner = Some(b.into());
         self
     }
+    pub fn ostype(mut self, o: &str) -> Service {
+        self.ostype = Some(o.into());
+        self
+    }
+    pub fn probe(mut self, p: &str) -> Service {
+        self.probe = Some(p.into());
+        self
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
