@@ -18,3 +18,5 @@ export * from "./hash/md5";
 export * from "./hash/sha1";
 export * from "./hash/sha256";
 export * from "./text/utf8";
+export * from "./text/base64";
+export * from "./random";

@@ -33,11 +33,13 @@
 //! `application-error` and `error` = `abort: panic: MESSAGE at FILE:LINE:COL`,
 //! and the same line is logged at level 3. The instance is discarded.
 
+pub mod base64;
 mod error;
 mod host;
 pub mod log;
 pub mod net;
 mod output;
+mod random;
 mod sys;
 mod types;
 mod value;
@@ -49,6 +51,7 @@ pub use error::{Error, Result};
 pub use host::{emit, emit_value, now_ms, sleep_ms};
 pub use log::Level;
 pub use output::Output;
+pub use random::random_bytes;
 pub use types::{Finding, Input, Service, Severity, Status, Target, Transport};
 pub use value::Value;
 
