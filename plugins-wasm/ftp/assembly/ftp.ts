@@ -1,71 +1,21 @@
 // FTP control-connection wire format (RFC 959 §4.2): replies are
 // "ddd text" or a multi-line "ddd-text … ddd text" block. Everything read
 // from the server is capped here: line length, lines per reply, PASV syntax.
-import { EINVAL, Service, Socket } from "@wasmap/sdk-assemblyscript";
+import { CodedReply, readCodedReply, Service, Socket } from "@wasmap/sdk-assemblyscript";
 
 /** Longest reply line kept (RFC 959 sets no limit; real servers stay far below). */
 export const MAX_LINE_BYTES: i32 = 2048;
 /** Lines per multi-line reply (FEAT lists ~20; a hostile server could send forever). */
 export const MAX_REPLY_LINES: i32 = 128;
 
-/** One reply; `code` 0 with `error` set when no complete reply could be read. */
-export class Reply {
-  code: i32 = 0;
-  lines: string[] = [];
-  /** Socket error code (negative) or 0; `malformed` marks a protocol violation. */
-  error: i32 = 0;
-  malformed: bool = false;
-
-  get ok(): bool { return this.code > 0; }
-  /** The reply text without the code prefixes, lines joined by "\n". */
-  text(): string {
-    const out: string[] = [];
-    for (let i = 0; i < this.lines.length; i++) out.push(stripCode(this.lines[i]));
-    return out.join("\n");
-  }
-}
-
-function stripCode(line: string): string {
-  return line.length >= 4 && isCode(line) ? line.substring(4) : line;
-}
-
 function isDigit(c: i32): bool { return c >= 0x30 && c <= 0x39; }
 
-function isCode(line: string): bool {
-  return line.length >= 3 && isDigit(line.charCodeAt(0)) && isDigit(line.charCodeAt(1)) && isDigit(line.charCodeAt(2));
-}
+/** One reply (the SDK's numbered-reply reader). */
+export type Reply = CodedReply;
 
-/** A read that ended early; EINVAL from readLine means the line cap was hit: the server's fault. */
-function failed(r: Reply, code: i32): Reply {
-  if (code == EINVAL) r.malformed = true;
-  else r.error = code;
-  return r;
-}
-
-/** Reads one complete reply, single- or multi-line, within `timeoutMs`. */
+/** Reads one complete reply within `timeoutMs` per line (RFC 959 §4.2: free text may sit between the first and the last line). */
 export function readReply(sock: Socket, timeoutMs: i32): Reply {
-  const r = new Reply();
-  const first = sock.readLine(MAX_LINE_BYTES, timeoutMs);
-  if (first === null) return failed(r, sock.error);
-  r.lines.push(first);
-  if (!isCode(first) || (first.length > 3 && first.charCodeAt(3) != 0x20 && first.charCodeAt(3) != 0x2d)) {
-    r.malformed = true;
-    return r;
-  }
-  const code = first.substring(0, 3);
-  if (first.length > 3 && first.charCodeAt(3) == 0x2d) {
-    // multi-line: continue until "ddd " with the same code
-    while (true) {
-      if (r.lines.length >= MAX_REPLY_LINES) { r.malformed = true; return r; }
-      const line = sock.readLine(MAX_LINE_BYTES, timeoutMs);
-      if (line === null) return failed(r, sock.error);
-      r.lines.push(line);
-      if (line.length >= 4 && line.startsWith(code) && line.charCodeAt(3) == 0x20) break;
-      if (line.length == 3 && line == code) break;
-    }
-  }
-  r.code = I32.parseInt(code, 10);
-  return r;
+  return readCodedReply(sock, timeoutMs, false, MAX_LINE_BYTES, MAX_REPLY_LINES);
 }
 
 /** The address of a 227 reply: "Entering Passive Mode (h1,h2,h3,h4,p1,p2)". */

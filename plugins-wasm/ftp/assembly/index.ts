@@ -3,7 +3,7 @@
 // logged in, lists the root directory over one passive data connection to
 // the target's own address (PASV, or EPSV for IPv6), then QUITs.
 import {
-  Input, MapWriter, Output, STATUS_PROTOCOL_ERROR, Socket, errorName, register, statusForError,
+  CodedReply, Input, MapWriter, Output, STATUS_PROTOCOL_ERROR, Socket, errorName, register, statusForError,
 } from "@wasmap/sdk-assemblyscript";
 import { Reply, parseEpsv, parseFeatures, parsePasv, readReply, serviceFromBanner } from "./ftp";
 export { wasmap_abi_v1, wasmap_alloc, wasmap_free, wasmap_init, wasmap_run } from "@wasmap/sdk-assemblyscript";
@@ -29,7 +29,7 @@ let timeout: i32 = 3000;
 /** Sends one command and reads its reply; a failure is recorded in `s`. */
 function command(sock: Socket, s: Session, line: string): Reply {
   if (sock.sendString(line + "\r\n") < 0) {
-    const r = new Reply();
+    const r = new CodedReply();
     r.error = sock.error;
     fail(s, r);
     return r;

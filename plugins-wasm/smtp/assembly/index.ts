@@ -4,7 +4,7 @@
 // cipher and sends EHLO again, since servers often offer more (AUTH) inside
 // TLS. Then QUIT. It never sends MAIL, RCPT or AUTH.
 import {
-  Input, MapWriter, Output, STATUS_PROTOCOL_ERROR, Socket, TlsInfo, errorName, register, statusForError,
+  CodedReply, Input, MapWriter, Output, STATUS_PROTOCOL_ERROR, Socket, TlsInfo, errorName, register, statusForError,
 } from "@wasmap/sdk-assemblyscript";
 import { Extensions, Reply, parseExtensions, readReply, serviceFromBanner } from "./smtp";
 export { wasmap_abi_v1, wasmap_alloc, wasmap_free, wasmap_init, wasmap_run } from "@wasmap/sdk-assemblyscript";
@@ -35,7 +35,7 @@ function failReply(s: Session, r: Reply): void {
 
 function command(sock: Socket, s: Session, line: string): Reply {
   if (sock.sendString(line + "\r\n") < 0) {
-    const r = new Reply();
+    const r = new CodedReply();
     r.error = sock.error;
     failReply(s, r);
     return r;

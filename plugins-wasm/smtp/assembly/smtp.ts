@@ -1,52 +1,21 @@
 // SMTP wire format (RFC 5321 §4.2): replies are "ddd text" or a multi-line
 // "ddd-text … ddd text" block; EHLO's lines after the first are the service
 // extensions (§4.1.1.1). Everything read from the server is capped here.
-import { EINVAL, MapWriter, Service, Socket } from "@wasmap/sdk-assemblyscript";
+import { CodedReply, readCodedReply, MapWriter, Service, Socket } from "@wasmap/sdk-assemblyscript";
 
 /** Longest reply line kept (RFC 5321 §4.5.3.1.5 allows 512; some servers go past it). */
 export const MAX_LINE_BYTES: i32 = 2048;
 /** Lines per multi-line reply (EHLO lists ~10-20). */
 export const MAX_REPLY_LINES: i32 = 128;
 
-/** One reply; `code` 0 with `error`/`malformed` set when no complete reply was read. */
-export class Reply {
-  code: i32 = 0;
-  lines: string[] = [];
-  error: i32 = 0;
-  malformed: bool = false;
-  get ok(): bool { return this.code > 0; }
-}
-
 function isDigit(c: i32): bool { return c >= 0x30 && c <= 0x39; }
 
-function isCode(line: string): bool {
-  return line.length >= 3 && isDigit(line.charCodeAt(0)) && isDigit(line.charCodeAt(1)) && isDigit(line.charCodeAt(2));
-}
+/** One reply (the SDK's numbered-reply reader). */
+export type Reply = CodedReply;
 
-/** A read that ended early; EINVAL from readLine means the line cap was hit: the server's fault. */
-function failed(r: Reply, code: i32): Reply {
-  if (code == EINVAL) r.malformed = true;
-  else r.error = code;
-  return r;
-}
-
-/** Reads one complete reply within `timeoutMs` per line. */
+/** Reads one complete reply within `timeoutMs` per line (RFC 5321 §4.2: every line of a block carries the code). */
 export function readReply(sock: Socket, timeoutMs: i32): Reply {
-  const r = new Reply();
-  let code = "";
-  while (true) {
-    if (r.lines.length >= MAX_REPLY_LINES) { r.malformed = true; return r; }
-    const line = sock.readLine(MAX_LINE_BYTES, timeoutMs);
-    if (line === null) return failed(r, sock.error);
-    r.lines.push(line);
-    // every line of a reply carries the same code, then '-' (more) or ' '/end (last)
-    if (!isCode(line) || (code.length > 0 && !line.startsWith(code))) { r.malformed = true; return r; }
-    code = line.substring(0, 3);
-    if (line.length == 3 || line.charCodeAt(3) == 0x20) break;
-    if (line.charCodeAt(3) != 0x2d) { r.malformed = true; return r; }
-  }
-  r.code = I32.parseInt(code, 10);
-  return r;
+  return readCodedReply(sock, timeoutMs, true, MAX_LINE_BYTES, MAX_REPLY_LINES);
 }
 
 /** EHLO extensions: keyword (upper-cased) → its parameters, first occurrence wins. */

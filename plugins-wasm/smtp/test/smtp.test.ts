@@ -129,6 +129,20 @@ describe('the smtp plugin on the real exim4', () => {
 });
 
 describe('the smtp plugin on other servers', () => {
+  it('refuses an EHLO block with a line that lacks the reply code (RFC 5321 §4.2), keeping the greeting', async () => {
+    const { srv, port } = await server((s) => {
+      s.write('220 mx.test ESMTP\r\n');
+      s.on('data', (d) => s.write(d.toString().startsWith('EHLO') ? '250-mx.test\r\n AUTH PLAIN\r\n250 SIZE 1\r\n' : '221 Bye\r\n'));
+    });
+    try {
+      const r = await scan(port);
+      expect(r.status).toBe('protocol-error');
+      expect((r.data as { banner: string }).banner).toBe('220 mx.test ESMTP');
+    } finally {
+      srv.close();
+    }
+  });
+
   it('reports the extensions of a server without STARTTLS and does not upgrade', async () => {
     const { srv, port } = await server((s) => {
       s.write('220 mx.test ESMTP Postfix (Debian/GNU)\r\n');

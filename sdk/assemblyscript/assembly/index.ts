@@ -20,3 +20,4 @@ export * from "./hash/sha256";
 export * from "./text/utf8";
 export * from "./text/base64";
 export * from "./random";
+export * from "./reply";
