@@ -101,12 +101,13 @@ function openSinks(f: ScanFlags): EventWriter[] {
     } catch (e) {
       throw new UsageError(`cannot write '${f.output}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
-    sinks.push(createWriter(format, createWriteStream('', { fd }), { columns: 120 }));
+    // a file or a pipe keeps whole lines; only a terminal's width cuts them
+    sinks.push(createWriter(format, createWriteStream('', { fd }), { columns: Infinity }));
   }
   // stdout carries data only: the table on a terminal, JSONL when piped (unless -o took the data).
   if (!f.output || process.stdout.isTTY) {
     const format: OutputFormat = f.output ? 'table' : chosen ?? (process.stdout.isTTY ? 'table' : 'jsonl');
-    sinks.push(createWriter(format, process.stdout, { columns: process.stdout.columns ?? 100 }));
+    sinks.push(createWriter(format, process.stdout, { columns: process.stdout.isTTY ? (process.stdout.columns ?? 100) : Infinity }));
   }
   return sinks;
 }

@@ -13,6 +13,7 @@ interface Service {
   name?: string;
   product?: string;
   version?: string;
+  extrainfo?: string;
   confidence?: number;
 }
 
@@ -56,13 +57,14 @@ function serviceOf(ev: ScanEvent): Service | undefined {
   const s = ev.result.service as Record<string, unknown> | undefined;
   const name = str(s?.name);
   if (!s || !name || name === 'unknown') return undefined;
-  return { name, product: str(s.product), version: str(s.version), confidence: typeof s.confidence === 'number' ? s.confidence : undefined };
+  return { name, product: str(s.product), version: str(s.version), extrainfo: str(s.extrainfo), confidence: typeof s.confidence === 'number' ? s.confidence : undefined };
 }
 
 /** Higher = says more: a version beats a product beats a bare name; then confidence. */
 const weight = (s: Service): number => (s.version ? 4 : 0) + (s.product ? 2 : 0) + (s.confidence ?? 0.5);
 
-const serviceText = (s: Service): string => [s.name, s.product, s.version].filter(Boolean).join(' ');
+/** nmap's SERVICE and VERSION columns in one: `ssh OpenSSH 9.2p1 (Debian 2+deb12u10; protocol 2.0)`. */
+const serviceText = (s: Service): string => [s.name, s.product, s.version, s.extrainfo ? `(${s.extrainfo})` : ''].filter(Boolean).join(' ');
 
 function findingsOf(ev: ScanEvent): (Finding & { port?: number; transport?: string })[] {
   const list = ev.result.findings;
@@ -110,12 +112,12 @@ export function renderTable(events: ScanEvent[], columns: number, summary?: Scan
       row.banner ??= previewBytes(d.banner);
       continue;
     }
+    const plugin = ev.origin.type;
     const svc = serviceOf(ev);
     if (svc && (!row.service || weight(svc) > weight(row.service))) row.service = svc;
-    const plugin = ev.origin.type;
     const summaryLine = str(ev.result.summary);
-    if (ev.result.error) pushOnce(row.details, `${plugin}: error: ${ev.result.error}`, (x) => x === `${plugin}: error: ${ev.result.error}`);
-    else if (summaryLine) pushOnce(row.details, `${plugin}: ${summaryLine}`, (x) => x === `${plugin}: ${summaryLine}`);
+    const line = ev.result.error ? `${plugin}: error: ${ev.result.error}` : summaryLine ? `${plugin}: ${summaryLine}` : undefined;
+    if (line) pushOnce(row.details, line, (x) => x === line);
     for (const f of findingsOf(ev)) {
       const target = f.port !== undefined && f.port !== port ? rowOf(ip, hostname, f.port, f.transport ?? protocol) : row;
       pushOnce(target.findings, f, (x) => x.id === f.id && x.title === f.title);

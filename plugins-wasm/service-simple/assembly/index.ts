@@ -201,20 +201,6 @@ function sdkService(s: Scan, name: string, m: Match | null, method: string, conf
   return v;
 }
 
-/**
- * The table's line (A8), like nmap's VERSION column plus the probe that
- * told it: `OpenSSH 9.2p1, Debian 2+deb12u10; protocol 2.0, Linux (probe NULL)`.
- */
-function summary(m: Match, probe: string): string {
-  const parts = new Array<string>(0);
-  parts.push(m.product.length > 0 ? m.product + (m.version.length > 0 ? " " + m.version : "") : m.name);
-  if (m.extrainfo.length > 0) parts.push(m.extrainfo);
-  if (m.ostype.length > 0) parts.push(m.ostype);
-  if (m.hostname.length > 0) parts.push("host " + m.hostname);
-  if (m.devicetype.length > 0) parts.push(m.devicetype);
-  return parts.join(", ") + " (probe " + probe + ")";
-}
-
 function run(input: Input): Output {
   const t = input.target;
   if (t === null) return Output.fail("application-error", "no target in the input");
@@ -251,15 +237,14 @@ function run(input: Input): Output {
   }
   if (!s.connected) return Output.fail(statusForError(s.connectError, true), "connect: " + errorName(s.connectError));
 
+  // no summary (A8): the table's headline is this service already
   let svc: MapWriter;
   const out = new Output();
   const best = s.best;
   if (best !== null) {
     svc = serviceMap(s, best.name, best, best.method, best.confidence);
     out.service = sdkService(s, best.name, best, best.method, best.confidence);
-    out.summary = summary(best, s.bestProbe);
   } else {
-    // a port-table guess is not worth a line in the table: no summary
     const guess = tableService(t.port);
     const name = guess.length > 0 ? guess : "unknown";
     const confidence = guess.length > 0 ? 0.3 : 0.1;
