@@ -1,15 +1,20 @@
 // misconfig: an `evaluator` plugin, called once per host after the scan. It
 // reads what the first-party plugins returned (context.plugin_results) and
 // reports the misconfigurations their data proves; each finding's evidence
-// names the plugin, port and field=value. Output: `findings` and `data`
-// {ip, results_checked, findings, skipped}.
-import { Config, Finding, Input, MapWriter, nowMs, Output, register, registerInit } from "@wasmap/sdk-assemblyscript";
+// names the plugin, port and field=value, and its `port`/`transport` are
+// those of that result (A8). Output: `findings`, `data` {ip,
+// results_checked, findings, skipped} and a `summary` counting severities.
+import {
+  Config, Finding, Input, MapWriter, nowMs, Output, register, registerInit,
+  SEVERITY_CRITICAL, SEVERITY_HIGH, SEVERITY_INFO, SEVERITY_LOW, SEVERITY_MEDIUM,
+} from "@wasmap/sdk-assemblyscript";
 import { Result, hostIp, resultsOf } from "./results";
 import {
   ftpAnonymous, ftpAnonymousListing, memcachedNoAuth, mqttNoAuth, mqttTopicsReadable, mysqlExposed,
   postgresTrust, redisNoAuth, smtpNoStarttls, telnetExposed,
 } from "./service-checks";
 import { certExpired, certExpiring, certSelfSigned, sslv3, tlsLegacy, weakCiphers } from "./tls-checks";
+import { compression, heartbeatExtension, insecureRenegotiation, noFallbackScsv, rc4Accepted, sweet32 } from "./vuln-checks";
 export { wasmap_abi_v1, wasmap_alloc, wasmap_free, wasmap_init, wasmap_run } from "@wasmap/sdk-assemblyscript";
 
 let skip = new Array<string>(0);
@@ -56,6 +61,26 @@ function checkTls(c: Collector, r: Result, now: i64): void {
   c.add(certExpired(r, now), r);
   c.add(certExpiring(r, now, warnDays), r);
   c.add(certSelfSigned(r), r);
+  c.add(rc4Accepted(r), r);
+  c.add(sweet32(r), r);
+  c.add(insecureRenegotiation(r), r);
+  c.add(compression(r), r);
+  c.add(noFallbackScsv(r), r);
+  c.add(heartbeatExtension(r), r);
+}
+
+const SEVERITIES: StaticArray<string> = [SEVERITY_CRITICAL, SEVERITY_HIGH, SEVERITY_MEDIUM, SEVERITY_LOW, SEVERITY_INFO];
+
+/** "10 findings: 4 high, 5 medium, 1 info", or "no findings". */
+function summaryOf(findings: Array<Finding>): string {
+  if (findings.length == 0) return "no findings";
+  let parts = "";
+  for (let i = 0; i < SEVERITIES.length; i++) {
+    let n = 0;
+    for (let j = 0; j < findings.length; j++) if (findings[j].severity == SEVERITIES[i]) n++;
+    if (n > 0) parts += (parts.length > 0 ? ", " : "") + n.toString() + " " + SEVERITIES[i];
+  }
+  return findings.length.toString() + (findings.length == 1 ? " finding: " : " findings: ") + parts;
 }
 
 function run(input: Input): Output {
@@ -72,6 +97,7 @@ function run(input: Input): Output {
   }
   c.out.setData(new MapWriter().str("ip", hostIp(input)).int("results_checked", checked)
     .int("findings", c.out.findings.length).int("skipped", c.skipped));
+  c.out.summary = summaryOf(c.out.findings);
   return c.out;
 }
 

@@ -6,7 +6,7 @@ import { Finding, SEVERITY_CRITICAL, SEVERITY_HIGH, SEVERITY_INFO, SEVERITY_MEDI
 import { Result, show } from "./results";
 
 function finding(id: string, title: string, severity: string, r: Result, proof: string): Finding {
-  const f = new Finding(id, title, severity);
+  const f = new Finding(id, title, severity).at(r.port, r.transport); // A8: listed under the port it is about
   f.evidence = r.where() + proof;
   return f;
 }

@@ -10,7 +10,7 @@ import { Result, show } from "./results";
 const DAY_MS: i64 = 86400000;
 
 function finding(id: string, title: string, severity: string, r: Result, proof: string): Finding {
-  const f = new Finding(id, title, severity);
+  const f = new Finding(id, title, severity).at(r.port, r.transport); // A8: listed under the port it is about
   f.evidence = r.where() + proof;
   return f;
 }

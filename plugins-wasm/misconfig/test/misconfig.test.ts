@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,18 +12,25 @@ import { buildPlugin } from '../../../sdk/assemblyscript/scripts/build.mjs';
 import { startServices, stopServices } from '../../../test/support/services.mjs';
 import { tempDir, testRuntime } from '../../../test/sandbox/helpers/fixtures.js';
 import { closedPort as freePort } from '../../../test/support/listeners.js';
+import { gnutlsServUnavailable, startGnutlsServ, type GnutlsServ } from '../../ssl/test/gnutls-serv.js';
 
 const here = join(fileURLToPath(new URL('.', import.meta.url)), '..');
 const repo = join(here, '..', '..');
 const SERVICES = ['redis', 'memcached', 'mqtt', 'ftp', 'telnet', 'smtp', 'postgres', 'mysql', 'https'];
 /** The first-party plugins whose results misconfig reads; service-simple names the services on the test's 27xxx ports. */
 const SCANNERS = ['service-simple', 'redis', 'memcached', 'mqtt', 'ftp', 'telnet', 'smtp', 'postgresql', 'mysql', 'https'];
-/** Being written elsewhere: used when its folder exists, its test skipped otherwise. */
-const HAS_SSL = existsSync(join(repo, 'plugins-wasm', 'ssl', 'plugin.toml'));
 
 interface Running { name: string; host: string; port: number; extra?: Record<string, unknown> }
-interface Finding { id: string; title: string; severity: string; evidence?: string; cve?: string[] }
-interface ScanEvent { origin: { type: string; ip?: string; port?: number }; result: { status?: string; data?: Record<string, unknown>; findings?: Finding[] } }
+interface Finding { id: string; title: string; severity: string; evidence?: string; cve?: string[]; port?: number; transport?: string }
+interface ScanEvent { origin: { type: string; ip?: string; port?: number }; result: { status?: string; summary?: string; data?: Record<string, unknown>; findings?: Finding[] } }
+/** gnutls-serv servers (ssl/test/gnutls-serv.ts) run only as root: a network namespace each; CI must have them. */
+const GNUTLS = gnutlsServUnavailable() === undefined || Boolean(process.env.CI);
+/** Where a finding about a tcp port is listed (A8). */
+const tcp = (port: number): { port: number; transport: string } => ({ port, transport: 'tcp' });
+const SEVERITY_ORDER = ['critical', 'high', 'medium', 'low', 'info'];
+/** The evaluator's summary line for these findings. */
+const summaryOf = (fs: Finding[]): string => fs.length === 0 ? 'no findings'
+  : `${fs.length} finding${fs.length === 1 ? '' : 's'}: ${SEVERITY_ORDER.map((s) => [s, fs.filter((f) => f.severity === s).length] as const).filter(([, n]) => n > 0).map(([s, n]) => `${n} ${s}`).join(', ')}`;
 
 function grab(port: number, probe: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -79,6 +85,7 @@ describe('the misconfig evaluator, on a real scan of real daemons through the CL
   const ports = new Map<string, number>();
   const extra = new Map<string, Record<string, unknown>>();
   let authRedis: { port: number; proc: ChildProcess } | undefined;
+  const gnutls: GnutlsServ[] = [];
   let events: ScanEvent[] = [];
   let findings: Finding[] = [];
   let stderr = '';
@@ -86,20 +93,31 @@ describe('the misconfig evaluator, on a real scan of real daemons through the CL
   beforeAll(async () => {
     const out = tempDir('misconfig-cli');
     const files: string[] = [];
-    for (const name of [...SCANNERS, ...(HAS_SSL ? ['ssl'] : []), 'misconfig']) files.push((await build(name, out)).file);
+    for (const name of [...SCANNERS, 'ssl', 'misconfig']) files.push((await build(name, out)).file);
     for (const s of (await startServices(SERVICES)) as Running[]) {
       ports.set(s.name, s.port);
       extra.set(s.name, s.extra ?? {});
     }
     authRedis = await startAuthRedis();
     ports.set('redis-auth', authRedis.port);
-    const r = await runCli(['scan', '127.0.0.1', '-p', [...ports.values()].join(','), ...files.flatMap((f) => ['--plugin', f]), '-f', 'jsonl', '-q']);
+    if (GNUTLS) {
+      // GnuTLS with RC4, 3DES, TLS 1.0 and heartbeats; and one without RFC 5746 secure renegotiation
+      const cert = extra.get('https')!.certFile as string;
+      const key = cert.replace(/cert\.pem$/, 'key.pem');
+      gnutls.push(await startGnutlsServ(tempDir('misconfig-gnutls'), cert, key, 'NORMAL:+ARCFOUR-128:+3DES-CBC:+RSA:+VERS-TLS1.0', ['--heartbeat']));
+      gnutls.push(await startGnutlsServ(tempDir('misconfig-gnutls'), cert, key, 'NORMAL:%DISABLE_SAFE_RENEGOTIATION'));
+      ports.set('gnutls-weak', gnutls[0]!.port);
+      ports.set('gnutls-insecure', gnutls[1]!.port);
+    }
+    // --profile ports: only the plugins built here run (the default profile would run the bundled copies in dist/plugins instead)
+    const r = await runCli(['scan', '127.0.0.1', '-p', [...ports.values()].join(','), '--profile', 'ports', ...files.flatMap((f) => ['--plugin', f]), '-f', 'jsonl', '-q']);
     stderr = r.stderr;
     events = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as ScanEvent);
     findings = events.filter((e) => e.origin.type === 'misconfig').flatMap((e) => e.result.findings ?? []);
   }, 120_000);
   afterAll(async () => {
     if (authRedis?.proc.pid) authRedis.proc.kill('SIGTERM');
+    for (const g of gnutls) await g.stop();
     await stopServices(SERVICES);
   });
 
@@ -119,13 +137,28 @@ describe('the misconfig evaluator, on a real scan of real daemons through the CL
     expect(ev).toHaveLength(1);
     expect(ev[0]!.result.status).toBe('success');
     expect(ev[0]!.result.data).toMatchObject({ ip: '127.0.0.1', findings: findings.length, skipped: 0 });
+    expect(ev[0]!.result.summary).toBe(summaryOf(findings));
+    expect(ev[0]!.result.summary).toMatch(/^\d+ findings: \d+ high, \d+ medium/);
+  });
+
+  it('lists each finding under the port of the service it is about, where that plugin ran', () => {
+    expect(findings.length).toBeGreaterThan(8);
+    for (const f of findings) {
+      const [, plugin, port] = /^plugin (\S+), port (\d+)\/tcp: /.exec(f.evidence ?? '') ?? [];
+      expect(f.port, f.id).toBe(Number(port));
+      expect(f.transport, f.id).toBe('tcp');
+      expect(events.some((e) => e.origin.type === plugin && e.origin.port === f.port), `${plugin} on ${port}`).toBe(true);
+    }
+    // and the port is the daemon's: the open redis, not the password-protected one
+    expect(one('redis-no-auth').port).toBe(ports.get('redis'));
+    expect(one('telnet-exposed').port).toBe(ports.get('telnet'));
   });
 
   it('reports the open Redis from its INFO reply, and not the password-protected one', () => {
     const p = ports.get('redis')!;
     const version = dataOf('redis', p).redis_version as string;
     expect(version).toMatch(/^\d+\.\d+\.\d+$/);
-    expect(one('redis-no-auth')).toEqual({ id: 'redis-no-auth', title: 'Redis reachable without authentication', severity: 'high',
+    expect(one('redis-no-auth')).toEqual({ id: 'redis-no-auth', title: 'Redis reachable without authentication', severity: 'high', ...tcp(p),
       evidence: `plugin redis, port ${p}/tcp: redis_version=${version}, auth_required=false` });
     // the redis plugin did run on the protected one and saw the refusal
     expect(dataOf('redis', authRedis!.port)).toMatchObject({ auth_required: true });
@@ -169,7 +202,7 @@ describe('the misconfig evaluator, on a real scan of real daemons through the CL
     const p = ports.get('mysql')!;
     const version = dataOf('mysql', p).server_version as string;
     expect(version).toContain(extra.get('mysql')!.version as string);
-    expect(one('mysql-exposed')).toEqual({ id: 'mysql-exposed', title: 'MariaDB server reachable from the network', severity: 'info',
+    expect(one('mysql-exposed')).toEqual({ id: 'mysql-exposed', title: 'MariaDB server reachable from the network', severity: 'info', ...tcp(p),
       evidence: `plugin mysql, port ${p}/tcp: server_version=${version}` });
   });
 
@@ -183,23 +216,62 @@ describe('the misconfig evaluator, on a real scan of real daemons through the CL
     expect(ids).toEqual(['ftp-anonymous', 'ftp-anonymous-listing', 'memcached-no-auth', 'mqtt-no-auth', 'mqtt-topics-readable', 'mysql-exposed', 'redis-no-auth', 'telnet-exposed']);
   });
 
-  it.skipIf(!HAS_SSL)('reports what the ssl plugin saw on nginx: the self-signed certificate, and weak or legacy ciphers exactly when it listed them', () => {
-    const p = ports.get('https')!;
-    const at = `plugin ssl, port ${p}/tcp: `;
-    const ssl = dataOf('ssl', p) as { ciphers?: Record<string, { accepted?: boolean }>; weak_ciphers?: ({ openssl_name?: string } | string)[]; cert_info?: { is_self_signed?: boolean } };
-    expect(ssl.cert_info?.is_self_signed).toBe(true);
-    const fromSsl = findings.filter((f) => f.evidence?.startsWith(at));
-    const expected: Finding[] = [{ id: 'tls-cert-self-signed', title: 'TLS certificate is self-signed', severity: 'medium', evidence: `${at}cert_info.is_self_signed=true` }];
+  type SslData = {
+    ciphers?: Record<string, { accepted?: boolean }>;
+    weak_ciphers?: ({ openssl_name?: string } | string)[];
+    cert_info?: { is_self_signed?: boolean };
+    vulnerabilities?: Record<string, Record<string, unknown> & { accepted_cipher_list?: string[] }>;
+  };
+
+  /** The findings the ssl plugin's result on `port` must give, built from that result's own fields. */
+  const expectedFromSsl = (port: number): Finding[] => {
+    const at = `plugin ssl, port ${port}/tcp: `;
+    const f = (id: string, title: string, severity: string, proof: string, cve?: string[]): Finding =>
+      ({ id, title, severity, evidence: at + proof, ...tcp(port), ...(cve ? { cve } : {}) });
+    const ssl = dataOf('ssl', port) as SslData;
+    const v = ssl.vulnerabilities ?? {};
+    const list = (names: string[] = []): string => `accepted_cipher_list=[${names.slice(0, 5).join(',')}${names.length > 5 ? ',…' : ''}] (${names.length})`;
+    const out: Finding[] = [];
+    if (ssl.cert_info?.is_self_signed) out.push(f('tls-cert-self-signed', 'TLS certificate is self-signed', 'medium', 'cert_info.is_self_signed=true'));
     const weak = ssl.weak_ciphers ?? [];
     if (weak.length > 0) {
       const names = weak.slice(0, 5).map((c) => (typeof c === 'string' ? c : c.openssl_name)).join(',') + (weak.length > 5 ? ',…' : '');
-      expected.push({ id: 'tls-weak-ciphers', title: 'Weak TLS ciphers accepted', severity: 'medium', evidence: `${at}weak_ciphers=[${names}] (${weak.length})` });
+      out.push(f('tls-weak-ciphers', 'Weak TLS ciphers accepted', 'medium', `weak_ciphers=[${names}] (${weak.length})`));
     }
-    const legacy = ['tlsv1', 'tlsv1_1'].filter((v) => ssl.ciphers?.[v]?.accepted === true);
-    if (legacy.length > 0) expected.push({ id: 'tls-legacy-version', title: 'TLS below 1.2 accepted', severity: 'medium', evidence: at + legacy.map((v) => `ciphers.${v}.accepted=true`).join(', ') });
-    if (ssl.ciphers?.sslv3?.accepted === true) expected.push({ id: 'sslv3-accepted', title: 'SSLv3 accepted', severity: 'high', evidence: `${at}ciphers.sslv3.accepted=true`, cve: ['CVE-2014-3566'] });
-    const byId = (a: Finding, b: Finding): number => a.id.localeCompare(b.id);
-    expect([...fromSsl].sort(byId)).toEqual(expected.sort(byId));
+    const legacy = ['tlsv1', 'tlsv1_1'].filter((k) => ssl.ciphers?.[k]?.accepted === true);
+    if (legacy.length > 0) out.push(f('tls-legacy-version', 'TLS below 1.2 accepted', 'medium', legacy.map((k) => `ciphers.${k}.accepted=true`).join(', ')));
+    if (ssl.ciphers?.sslv3?.accepted === true) out.push(f('sslv3-accepted', 'SSLv3 accepted', 'high', 'ciphers.sslv3.accepted=true', ['CVE-2014-3566']));
+    if (v.rc4?.supports_rc4 === true) out.push(f('tls-rc4-accepted', 'RC4 cipher suites accepted', 'medium', `vulnerabilities.rc4.supports_rc4=true, ${list(v.rc4.accepted_cipher_list)}`, ['CVE-2013-2566', 'CVE-2015-2808']));
+    if (v.sweet32?.supports_64bit_block_ciphers === true) out.push(f('tls-sweet32', '64-bit block ciphers (3DES) accepted (SWEET32)', 'low', `vulnerabilities.sweet32.supports_64bit_block_ciphers=true, ${list(v.sweet32.accepted_cipher_list)}`, ['CVE-2016-2183']));
+    if (v.renegotiation?.supports_secure_renegotiation === false) out.push(f('tls-insecure-renegotiation', 'TLS secure renegotiation (RFC 5746) not supported', 'medium', 'vulnerabilities.renegotiation.supports_secure_renegotiation=false', ['CVE-2009-3555']));
+    if (v.fallback?.supports_fallback_scsv === false) out.push(f('tls-no-fallback-scsv', 'TLS fallback SCSV not supported (downgrade protection)', 'low', 'vulnerabilities.fallback.supports_fallback_scsv=false'));
+    if (v.heartbeat?.supports_heartbeat_extension === true) out.push(f('tls-heartbeat-extension', 'TLS heartbeat extension enabled', 'info', 'vulnerabilities.heartbeat.supports_heartbeat_extension=true'));
+    return out;
+  };
+  const byId = (a: Finding, b: Finding): number => a.id.localeCompare(b.id);
+  const fromSslOn = (port: number): Finding[] => findings.filter((f) => f.evidence?.startsWith(`plugin ssl, port ${port}/`)).sort(byId);
+
+  it('reports what the ssl plugin saw on nginx: the self-signed certificate, and weak or legacy ciphers exactly when it listed them', () => {
+    const p = ports.get('https')!;
+    expect((dataOf('ssl', p) as SslData).cert_info?.is_self_signed).toBe(true);
+    expect((dataOf('ssl', p) as SslData).vulnerabilities?.renegotiation?.supports_secure_renegotiation).toBe(true);
+    expect(fromSslOn(p)).toEqual(expectedFromSsl(p).sort(byId));
+    expect(fromSslOn(p).map((f) => f.id)).not.toContain('tls-insecure-renegotiation');
+  });
+
+  it.skipIf(!GNUTLS)('reports RC4, SWEET32, legacy TLS and the heartbeat extension on the real gnutls-serv that accepts them', () => {
+    const p = ports.get('gnutls-weak')!;
+    const ids = fromSslOn(p).map((f) => f.id);
+    expect(ids).toEqual(expect.arrayContaining(['tls-rc4-accepted', 'tls-sweet32', 'tls-legacy-version', 'tls-heartbeat-extension', 'tls-weak-ciphers', 'tls-cert-self-signed']));
+    expect(fromSslOn(p)).toEqual(expectedFromSsl(p).sort(byId));
+    expect(findings.find((f) => f.id === 'tls-rc4-accepted')!.evidence).toMatch(/RC4-SHA/);
+  });
+
+  it.skipIf(!GNUTLS)('reports no secure renegotiation on the real gnutls-serv with %DISABLE_SAFE_RENEGOTIATION, and only there', () => {
+    const p = ports.get('gnutls-insecure')!;
+    expect(fromSslOn(p).map((f) => f.id)).toContain('tls-insecure-renegotiation');
+    expect(fromSslOn(p)).toEqual(expectedFromSsl(p).sort(byId));
+    expect(findings.filter((f) => f.id === 'tls-insecure-renegotiation').map((f) => f.port)).toEqual([p]);
   });
 });
 
@@ -253,7 +325,7 @@ describe('the misconfig evaluator, on hand-built contexts for what the test daem
       { id: 'tls-cert-expired', title: 'TLS certificate expired', severity: 'high',
         evidence: `${at}cert_info.is_expired=true, cert_info.certificate_chain[0].as_dict.validity.not_after=2020-01-01T00:00:00Z` },
       { id: 'tls-cert-self-signed', title: 'TLS certificate is self-signed', severity: 'medium', evidence: `${at}cert_info.is_self_signed=true` },
-    ]);
+    ].map((f) => ({ ...f, ...tcp(8443) })));
   });
 
   it('finds a certificate expiring within expiry_warning_days whatever form its not_after takes', async () => {
@@ -274,7 +346,7 @@ describe('the misconfig evaluator, on hand-built contexts for what the test daem
   it('judges a certificate past its not_after expired even when the plugin sent no is_expired flag', async () => {
     const yesterday = inDays(-1);
     const { findings } = await evaluate([result('ssl', 443, { cert_info: { certificate_chain: [{ as_dict: { validity: { not_after: asn1(yesterday, 2) } } }] } })]);
-    expect(findings).toEqual([{ id: 'tls-cert-expired', title: 'TLS certificate expired', severity: 'high',
+    expect(findings).toEqual([{ id: 'tls-cert-expired', title: 'TLS certificate expired', severity: 'high', ...tcp(443),
       evidence: `plugin ssl, port 443/tcp: cert_info.certificate_chain[0].as_dict.validity.not_after=${asn1(yesterday, 2)}` }]);
   });
 
@@ -298,9 +370,51 @@ describe('the misconfig evaluator, on hand-built contexts for what the test daem
       result('postgresql', 5432, { ssl_supported: false, auth_required: false, auth_method: 'trust', parameters: { server_version: '15.18' } }),
     ]);
     expect(findings).toEqual([
-      { id: 'smtp-no-starttls', title: 'SMTP server does not offer STARTTLS', severity: 'medium', evidence: 'plugin smtp, port 25/tcp: starttls=false, extensions without STARTTLS' },
-      { id: 'postgresql-trust-auth', title: 'PostgreSQL accepts logins without a password (trust)', severity: 'critical', evidence: 'plugin postgresql, port 5432/tcp: auth_method=trust' },
+      { id: 'smtp-no-starttls', title: 'SMTP server does not offer STARTTLS', severity: 'medium', evidence: 'plugin smtp, port 25/tcp: starttls=false, extensions without STARTTLS', ...tcp(25) },
+      { id: 'postgresql-trust-auth', title: 'PostgreSQL accepts logins without a password (trust)', severity: 'critical', evidence: 'plugin postgresql, port 5432/tcp: auth_method=trust', ...tcp(5432) },
     ]);
+  });
+
+  it('reports each vulnerability flag only when it is a bool saying so, including compression no local server can show', async () => {
+    const at = 'plugin ssl, port 8443/tcp: ';
+    const bad = {
+      rc4: { supports_rc4: true, accepted_cipher_list: ['ECDHE-RSA-RC4-SHA', 'RC4-SHA', 'RC4-MD5', 'EXP-RC4-MD5', 'ECDHE-ECDSA-RC4-SHA', 'AECDH-RC4-SHA'] },
+      sweet32: { supports_64bit_block_ciphers: true, accepted_cipher_list: ['DES-CBC3-SHA'] },
+      renegotiation: { supports_secure_renegotiation: false, ssl_version: 'tlsv1_2' },
+      compression: { supports_compression: true, compression_name: 'DEFLATE', ssl_version: 'tlsv1_2' },
+      fallback: { supports_fallback_scsv: false, ssl_version: 'tlsv1_1' },
+      heartbeat: { supports_heartbeat_extension: true, ssl_version: 'tlsv1_2' },
+    };
+    const r = await rt.invoke(plugin, { context: { asset: { ip: '127.0.0.1' }, open_ports: [], banners: [], service_fingerprints: [], plugin_results: [
+      result('ssl', 8443, { vulnerabilities: bad }),
+      // fine, undecided, or ill-typed: nothing
+      result('ssl', 1, { vulnerabilities: { rc4: { supports_rc4: false }, sweet32: { supports_64bit_block_ciphers: false }, renegotiation: { supports_secure_renegotiation: true },
+        compression: { supports_compression: false }, fallback: { supports_fallback_scsv: true }, heartbeat: { supports_heartbeat_extension: false } } }),
+      result('ssl', 2, { vulnerabilities: { rc4: { error: 'suite listing incomplete' }, renegotiation: { error: 'no version below TLS 1.3 accepted' }, fallback: { error: 'only TLSv1.3 accepted: nothing to fall back to' } } }),
+      result('ssl', 3, { vulnerabilities: { rc4: { supports_rc4: 'true' }, renegotiation: { supports_secure_renegotiation: 0 }, fallback: { supports_fallback_scsv: null }, compression: 'DEFLATE', heartbeat: [true] } }),
+      result('ssl', 4, { vulnerabilities: 'none' }),
+    ] } });
+    expect(r.status).toBe('success');
+    expect(r.findings).toEqual([
+      { id: 'tls-rc4-accepted', title: 'RC4 cipher suites accepted', severity: 'medium', cve: ['CVE-2013-2566', 'CVE-2015-2808'],
+        evidence: `${at}vulnerabilities.rc4.supports_rc4=true, accepted_cipher_list=[ECDHE-RSA-RC4-SHA,RC4-SHA,RC4-MD5,EXP-RC4-MD5,ECDHE-ECDSA-RC4-SHA,…] (6)` },
+      { id: 'tls-sweet32', title: '64-bit block ciphers (3DES) accepted (SWEET32)', severity: 'low', cve: ['CVE-2016-2183'],
+        evidence: `${at}vulnerabilities.sweet32.supports_64bit_block_ciphers=true, accepted_cipher_list=[DES-CBC3-SHA] (1)` },
+      { id: 'tls-insecure-renegotiation', title: 'TLS secure renegotiation (RFC 5746) not supported', severity: 'medium', cve: ['CVE-2009-3555'],
+        evidence: `${at}vulnerabilities.renegotiation.supports_secure_renegotiation=false` },
+      { id: 'tls-compression', title: 'TLS compression enabled (CRIME)', severity: 'medium', cve: ['CVE-2012-4929'],
+        evidence: `${at}vulnerabilities.compression.supports_compression=true, vulnerabilities.compression.compression_name=DEFLATE` },
+      { id: 'tls-no-fallback-scsv', title: 'TLS fallback SCSV not supported (downgrade protection)', severity: 'low', evidence: `${at}vulnerabilities.fallback.supports_fallback_scsv=false` },
+      { id: 'tls-heartbeat-extension', title: 'TLS heartbeat extension enabled', severity: 'info', evidence: `${at}vulnerabilities.heartbeat.supports_heartbeat_extension=true` },
+    ].map((f) => ({ ...f, ...tcp(8443) })));
+    expect(r.summary).toBe('6 findings: 3 medium, 2 low, 1 info');
+  });
+
+  it('sums up its findings by severity, worst first, or says there are none', async () => {
+    const one = await rt.invoke(plugin, { context: { asset: { ip: '127.0.0.1' }, plugin_results: [result('postgresql', 5432, { auth_method: 'trust' })] } });
+    expect(one.summary).toBe('1 finding: 1 critical');
+    const none = await rt.invoke(plugin, { context: { asset: { ip: '127.0.0.1' }, plugin_results: [result('redis', 6379, { auth_required: true })] } });
+    expect(none.summary).toBe('no findings');
   });
 
   it('reports nothing where the plugins saw authentication or a refusal', async () => {

@@ -37,3 +37,17 @@ export function certInfo(chain: Array<Uint8Array>, nowMs: i64): MapWriter {
     .bool("is_not_yet_valid", notYetValid)
     .bool("has_sha1_in_certificate_chain", sha1InChain);
 }
+
+/** The leaf in a few words for the summary line: "CN=wasmap.test, self-signed, until 2036-11-20" (or "expired 2020-01-01"). */
+export function leafSummary(chain: Array<Uint8Array>, nowMs: i64): string {
+  if (chain.length == 0) return "no certificate";
+  const c = parseCertificate(chain[0]);
+  if (c.error.length > 0) return "unparsable certificate";
+  let s = c.subjectCN.length > 0 ? "CN=" + c.subjectCN : "no CN";
+  if (c.selfIssued) s += ", self-signed";
+  const day = c.notAfterIso.length >= 10 ? c.notAfterIso.substring(0, 10) : "?";
+  if (nowMs > c.notAfterMs) s += ", expired " + day;
+  else if (nowMs < c.notBeforeMs) s += ", not yet valid";
+  else s += ", until " + day;
+  return s;
+}

@@ -5,12 +5,16 @@
 // 2. Crafted ClientHellos over plain TCP (probe.ts, tls.ts): which of SSLv3,
 //    TLS 1.0-1.3 the server accepts and, per version, every suite of
 //    suites.ts it accepts (weak ones also in `weak_ciphers`), plus JA3S.
+// 3. Two more ClientHellos for `vulnerabilities` (vulns.ts): fallback SCSV,
+//    secure renegotiation, compression, heartbeat; RC4/SWEET32 from step 2.
+// `summary`: one line of the most telling facts, for the results table.
 import {
   Input, MapWriter, Output, STATUS_PROTOCOL_ERROR, Socket, errorName, host_now_ms, register, statusForError,
 } from "@wasmap/sdk-assemblyscript";
 export { wasmap_abi_v1, wasmap_alloc, wasmap_free, wasmap_init, wasmap_run } from "@wasmap/sdk-assemblyscript";
-import { certInfo } from "./chain";
+import { certInfo, leafSummary } from "./chain";
 import { Target, scanVersions } from "./probe";
+import { checkVulnerabilities } from "./vulns";
 import { smtpStartTls } from "./starttls";
 import { versionName } from "./tls";
 
@@ -28,6 +32,8 @@ function run(input: Input): Output {
 
   const out = new Output();
   const data = new MapWriter();
+  let line = ""; // the summary, built as facts come in
+  let cert = "";
   const server = new MapWriter().str("ip_address", t.ip).int("port", t.port);
   if (t.hostname.length > 0) server.str("hostname", t.hostname);
   server.str("tls_server_name_indication", sni);
@@ -53,9 +59,12 @@ function run(input: Input): Output {
       server.str("negotiated_version", info.version).str("negotiated_cipher", info.cipher);
       if (info.alpn.length > 0) server.str("alpn", info.alpn);
       data.map("cert_info", certInfo(info.chain, host_now_ms()));
+      line = info.version + " " + info.cipher;
+      cert = leafSummary(info.chain, host_now_ms());
     }
   }
   sock.close();
+  if (line.length == 0) line = out.error.length > 0 ? out.error : "no handshake";
   if (c.getBool("versions", true)) {
     const target = new Target(t.ip, t.port, sni, timeout, started + BUDGET_MS, starttls);
     const scan = scanVersions(target, c.getBool("weak_ciphers", true));
@@ -63,10 +72,29 @@ function run(input: Input): Output {
     data.array("weak_ciphers", scan.weak);
     if (scan.highest > 0) server.str("highest_ssl_version_supported", versionName(scan.highest));
     if (scan.ja3s.length > 0) server.str("ja3s", scan.ja3s).str("ja3s_string", scan.ja3sInput);
+    const v = checkVulnerabilities(target, scan);
+    data.map("vulnerabilities", v.map);
     server.int("client_hellos_sent", scan.hellos);
-  }
+    let accepts = "";
+    for (let i = 0; i < scan.versions.length; i++) accepts += (i > 0 ? ", " : "") + versionName(scan.versions[i]);
+    line += "; accepts " + (accepts.length > 0 ? accepts : "no version");
+    if (cert.length > 0) line += "; " + cert;
+    if (scan.weakCount > 0) line += "; " + scan.weakCount.toString() + " weak cipher" + (scan.weakCount > 1 ? "s" : "") + " (" + worstFirst(scan.weakTags).join(", ") + ")";
+    if (v.notes.length > 0) line += "; " + v.notes.join(", ");
+  } else if (cert.length > 0) line += "; " + cert;
   data.map("server_info", server);
+  out.summary = line;
   return out.setData(data); // status stays success unless the handshake failed
+}
+
+/** Suite weakness tags (suites.ts), worst first. */
+const WEAKNESS_ORDER: StaticArray<string> = ["null", "export", "anonymous", "rc4", "des", "3des", "idea", "md5", "cbc-sha1"];
+
+function worstFirst(tags: Array<string>): Array<string> {
+  const out = new Array<string>(0);
+  for (let i = 0; i < WEAKNESS_ORDER.length; i++) if (tags.includes(WEAKNESS_ORDER[i])) out.push(WEAKNESS_ORDER[i]);
+  for (let i = 0; i < tags.length; i++) if (!out.includes(tags[i])) out.push(tags[i]);
+  return out;
 }
 
 /** An IPv4 or IPv6 literal (digits and dots only, or any colon). */

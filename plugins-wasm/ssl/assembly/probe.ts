@@ -37,10 +37,10 @@ export class Target {
 }
 
 /** probeOnce, and once more after an I/O failure (a busy server, e.g. exim behind STARTTLS, sometimes stalls one connection). */
-export function probe(t: Target, version: u16, suites: Array<u16>): Reply {
-  const r = probeOnce(t, version, suites);
+export function probe(t: Target, version: u16, suites: Array<u16>, flags: i32 = 0): Reply {
+  const r = probeOnce(t, version, suites, flags);
   if (!ioFailed || host_now_ms() >= t.deadline - 50) return r;
-  const again = probeOnce(t, version, suites);
+  const again = probeOnce(t, version, suites, flags);
   if (again.kind == REPLY_BAD) again.error = r.error + "; retry: " + again.error;
   return again;
 }
@@ -48,8 +48,8 @@ export function probe(t: Target, version: u16, suites: Array<u16>): Reply {
 /** Whether the last probeOnce failed on I/O (connect, prelude, send, timeout) rather than on what the server said. */
 let ioFailed = false;
 
-/** One ClientHello on a fresh connection; a Reply (REPLY_BAD with `error` on I/O failure). */
-function probeOnce(t: Target, version: u16, suites: Array<u16>): Reply {
+/** One ClientHello (clientHello `flags`) on a fresh connection; a Reply (REPLY_BAD with `error` on I/O failure). */
+function probeOnce(t: Target, version: u16, suites: Array<u16>, flags: i32): Reply {
   ioFailed = true;
   const left = t.deadline - host_now_ms();
   const r0 = new Reply();
@@ -61,7 +61,7 @@ function probeOnce(t: Target, version: u16, suites: Array<u16>): Reply {
     const why = smtpStartTls(sock, wait);
     if (why.length > 0) { r0.kind = REPLY_BAD; r0.error = why; sock.close(); return r0; }
   }
-  if (sock.send(clientHello(version, suites, t.sni, random32(), random32())) < 0) {
+  if (sock.send(clientHello(version, suites, t.sni, random32(), random32(), flags)) < 0) {
     r0.kind = REPLY_BAD; r0.error = "send: " + errorName(sock.error); sock.close(); return r0;
   }
   ioFailed = false;
@@ -100,9 +100,32 @@ export class Scan {
   ja3s: string = "";
   ja3sInput: string = "";
   hellos: i32 = 0;
+  /** Versions accepted, oldest first. */
+  versions: Array<u16> = new Array<u16>(0);
+  weakCount: i32 = 0;
+  /** Distinct `weakness` tags of the weak suites, in the order first seen. */
+  weakTags: Array<string> = new Array<string>(0);
+  /** OpenSSL names of accepted RC4 / 64-bit-block suites (each once, whatever the version). */
+  rc4: Array<string> = new Array<string>(0);
+  block64: Array<string> = new Array<string>(0);
+  /** Every accepted version's suites were listed to the end (a refusal), not cut by a cap, the budget or an I/O error. */
+  listedAll: bool = true;
+
+  /** Notes an accepted suite for weak_ciphers and the RC4 / SWEET32 lists. */
+  noteSuite(s: Suite, key: string): void {
+    const w = s.weakness;
+    if (w.length > 0) {
+      this.weak.map(cipherMap(s, key));
+      this.weakCount++;
+      if (!this.weakTags.includes(w)) this.weakTags.push(w);
+    }
+    if (s.rc4 && !this.rc4.includes(s.openssl)) this.rc4.push(s.openssl);
+    if (s.block64 && !this.block64.includes(s.openssl)) this.block64.push(s.openssl);
+  }
 }
 
-function whyNot(r: Reply): string {
+/** Why a reply is no acceptance: the alert, another version, or the reader's reason. */
+export function whyNot(r: Reply): string {
   if (r.kind == REPLY_ALERT) return "alert: " + alertName(r.alertDescription);
   if (r.kind == REPLY_HELLO) return "server chose " + versionName(r.version);
   return r.error;
@@ -133,11 +156,12 @@ function scanVersion(t: Target, version: u16, list: bool, out: Scan): void {
     return;
   }
   if (version > out.highest) out.highest = version;
+  out.versions.push(version);
   const pref = suiteByCode(first.cipher)!;
   m.map("preferred_cipher", cipherMap(pref, key));
   const acc = new ArrayWriter();
   acc.map(cipherMap(pref, key));
-  if (pref.weakness.length > 0) out.weak.map(cipherMap(pref, key));
+  out.noteSuite(pref, key);
   remaining.splice(remaining.indexOf(first.cipher), 1);
   let note = "";
   if (list) {
@@ -155,10 +179,11 @@ function scanVersion(t: Target, version: u16, list: bool, out: Scan): void {
       if (at < 0) { note = "server chose a suite not offered: " + suiteName(r.cipher); break; }
       const s = suiteByCode(r.cipher)!;
       acc.map(cipherMap(s, key));
-      if (s.weakness.length > 0) out.weak.map(cipherMap(s, key));
+      out.noteSuite(s, key);
       remaining.splice(at, 1);
     }
   }
+  if (version != TLS13 && (!list || note.length > 0)) out.listedAll = false; // TLS 1.3 has no RC4 or 64-bit-block suites
   m.array("accepted_cipher_list", acc);
   if (note.length > 0) m.str("error", note);
   out.ciphers.map(key, m);

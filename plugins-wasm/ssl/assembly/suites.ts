@@ -5,7 +5,14 @@
 export class Suite {
   constructor(public code: u16, public iana: string, public openssl: string, public bits: i32) {}
   get anonymous(): bool { return this.iana.includes("_anon_"); }
-  /** Why the suite is weak, or "" (NULL, export, RC4, DES/3DES, anonymous, MD5, CBC with SHA-1). */
+  /** RC4 (RFC 7465 forbids it). */
+  get rc4(): bool { return this.iana.includes("_RC4_"); }
+  /** A 64-bit block cipher (3DES, DES, IDEA, RC2): SWEET32, CVE-2016-2183. */
+  get block64(): bool {
+    const n = this.iana;
+    return n.includes("_3DES_") || n.includes("_DES_") || n.includes("_DES40_") || n.includes("_IDEA_") || n.includes("_RC2_");
+  }
+  /** Why the suite is weak, or "" (NULL, export, RC4, DES/3DES, IDEA, anonymous, MD5, CBC with SHA-1). */
   get weakness(): string {
     const n = this.iana;
     if (n.includes("_NULL_") || n.endsWith("_NULL_SHA") || n.endsWith("_NULL_MD5")) return "null";
@@ -14,6 +21,7 @@ export class Suite {
     if (n.includes("RC4")) return "rc4";
     if (n.includes("3DES")) return "3des";
     if (n.includes("_DES_")) return "des";
+    if (n.includes("_IDEA_")) return "idea";
     if (n.endsWith("_MD5")) return "md5";
     if (n.includes("_CBC_") && n.endsWith("_SHA")) return "cbc-sha1";
     return "";

@@ -75,21 +75,40 @@ class Buf {
 
 function ext(out: Buf, type: i32, body: Buf): void { out.u16(type).u16(body.length).buf(body); }
 
+/** clientHello `flags`: append TLS_FALLBACK_SCSV (RFC 7507). */
+export const HELLO_FALLBACK_SCSV: i32 = 1;
+/** clientHello `flags`: offer DEFLATE (RFC 3749) before null compression. */
+export const HELLO_DEFLATE: i32 = 2;
+/** clientHello `flags`: offer the heartbeat extension (RFC 6520), peer_allowed_to_send. */
+export const HELLO_HEARTBEAT: i32 = 4;
+
+/** TLS_FALLBACK_SCSV (RFC 7507 §6). */
+export const FALLBACK_SCSV: u16 = 0x5600;
+/** The heartbeat extension's type (RFC 6520 §2). */
+export const EXT_HEARTBEAT: u16 = 15;
+/** renegotiation_info (RFC 5746 §3.2). */
+export const EXT_RENEGOTIATION_INFO: u16 = 0xff01;
+/** An alert: the server saw TLS_FALLBACK_SCSV below its highest version (RFC 7507 §3). */
+export const ALERT_INAPPROPRIATE_FALLBACK: i32 = 86;
+
 /**
  * One ClientHello record offering `version` (TLS13 = legacy 1.2 hello with
  * supported_versions [1.3] and an X25519 key_share of `keyShare`) and
  * `suites` in that order. SSLv3 gets no extensions, only the
  * renegotiation SCSV; TLS 1.0-1.2 get SNI, groups, point formats,
- * signature algorithms and renegotiation_info.
+ * signature algorithms and renegotiation_info. `flags` (HELLO_*) add the
+ * fallback SCSV, DEFLATE compression or the heartbeat extension.
  */
-export function clientHello(version: u16, suites: Array<u16>, sni: string, random: Uint8Array, keyShare: Uint8Array): Uint8Array {
+export function clientHello(version: u16, suites: Array<u16>, sni: string, random: Uint8Array, keyShare: Uint8Array, flags: i32 = 0): Uint8Array {
   const legacy: i32 = version == TLS13 ? TLS12 : version;
   const body = new Buf().u16(legacy).bytes(random).u8(0); // empty session id
   const cs = new Buf();
   for (let i = 0; i < suites.length; i++) cs.u16(suites[i]);
   if (version == SSL3) cs.u16(0x00ff); // TLS_EMPTY_RENEGOTIATION_INFO_SCSV
+  if ((flags & HELLO_FALLBACK_SCSV) != 0) cs.u16(FALLBACK_SCSV);
   body.u16(cs.length).buf(cs);
-  body.u8(1).u8(0); // compression: null only
+  if ((flags & HELLO_DEFLATE) != 0) body.u8(2).u8(1).u8(0); // compression: DEFLATE, null
+  else body.u8(1).u8(0); // compression: null only
   if (version != SSL3) {
     const exts = new Buf();
     if (sni.length > 0) {
@@ -104,7 +123,8 @@ export function clientHello(version: u16, suites: Array<u16>, sni: string, rando
     const algs: StaticArray<i32> = [0x0403, 0x0503, 0x0603, 0x0807, 0x0804, 0x0805, 0x0806, 0x0401, 0x0501, 0x0601, 0x0203, 0x0201, 0x0402, 0x0202];
     for (let i = 0; i < algs.length; i++) sigs.u16(algs[i]);
     ext(exts, 13, new Buf().u16(sigs.length).buf(sigs));
-    ext(exts, 0xff01, new Buf().u8(0)); // renegotiation_info, empty
+    ext(exts, EXT_RENEGOTIATION_INFO, new Buf().u8(0)); // renegotiation_info, empty
+    if ((flags & HELLO_HEARTBEAT) != 0) ext(exts, EXT_HEARTBEAT, new Buf().u8(1)); // peer_allowed_to_send
     if (version == TLS13) {
       ext(exts, 43, new Buf().u8(2).u16(TLS13)); // supported_versions
       ext(exts, 45, new Buf().u8(1).u8(1)); // psk_key_exchange_modes: psk_dhe_ke

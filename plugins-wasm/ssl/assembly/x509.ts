@@ -17,6 +17,8 @@ export class Cert {
   /** Unix ms; 0 when unknown. */
   notBeforeMs: i64 = 0;
   notAfterMs: i64 = 0;
+  /** notAfter as ISO 8601 UTC ("2036-11-20T19:06:14Z"); "" when unknown. */
+  notAfterIso: string = "";
   /** The issuer Name is byte-for-byte the subject Name (RFC 5280 §6.1; the signature is not verified). */
   selfIssued: bool = false;
   signatureAlgorithm: string = "";
@@ -501,6 +503,7 @@ export function parseCertificate(buf: Uint8Array): Cert {
   if (nbT === null || naT === null) return fail(c, "malformed validity time");
   c.notBeforeMs = nbT.ms;
   c.notAfterMs = naT.ms;
+  c.notAfterIso = naT.iso;
   d.map("validity", new MapWriter().str("not_before", nbT.iso).str("not_after", naT.iso));
   const subject = expectTlv(buf, validity.end, tbs.end, TAG_SEQUENCE, "subject");
   if (subject === null) return fail(c, "");
