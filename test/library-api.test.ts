@@ -40,7 +40,7 @@ describe('wasmap as a library', () => {
   it('runs the bundled plugins with the default profile, as the CLI does', async () => {
     const [redis] = (await startServices(['redis'])) as { port: number }[];
     try {
-      const events = [];
+      const events: import('../src/index.js').ScanEvent[] = [];
       for await (const ev of scan(['127.0.0.1'], { ports: String(redis!.port) })) events.push(ev);
       const of = (type: string) => events.find((e) => e.origin.type === type);
       expect((of('service-simple')?.result.service as { name?: string } | undefined)?.name).toBe('redis');

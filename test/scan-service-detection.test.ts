@@ -1,5 +1,8 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { runCli, parseJsonl } from './support/cli.js';
 // @ts-expect-error plain ESM module with JSDoc types
 import { startServices, stopServices } from './support/services.mjs';
@@ -70,5 +73,23 @@ describe('wasmap scan: the default profile runs the bundled plugins', () => {
     expect(r.stderr).toMatch(/^wasmap: plugin misconfig \(evaluator\): each host, after its ports$/m);
     const types = new Set(sv.map((e) => e.origin.type));
     for (const t of ['portscan', 'banner', 'service-simple', 'ssh', 'redis', 'ftp', 'misconfig']) expect(types).toContain(t);
+  });
+
+  it('lets a --plugin named like a bundled one take its place (an author testing a new build)', async () => {
+    // the bundled redis plugin, repacked with a manifest that also matches port 6380
+    const dir = mkdtempSync(join(tmpdir(), 'wasmap-replace-'));
+    const toml = readFileSync(new URL('../plugins-wasm/redis/plugin.toml', import.meta.url), 'utf8').replace(/^ports = \[6379\]$/m, 'ports = [6379, 6380]');
+    expect(toml).toContain('ports = [6379, 6380]');
+    writeFileSync(join(dir, 'plugin.toml'), toml);
+    const packed = await runCli(['plugin', 'pack', new URL('../dist/plugins/redis.wasm', import.meta.url).pathname, join(dir, 'plugin.toml'), '-o', join(dir, 'redis.wasm')]);
+    expect(packed.code, packed.stderr).toBe(0);
+    const r = await runCli(['scan', '127.0.0.1', '-p', String(ports.redis), '--plugin', join(dir, 'redis.wasm'), '-v', '-f', 'jsonl']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`wasmap: plugin redis from ${join(dir, 'redis.wasm')} replaces the bundled one`);
+    expect(r.stderr).toMatch(/^wasmap: plugin redis \(scanner\): tcp: ports 6379,6380 or service redis$/m);
+    expect(r.stderr).not.toMatch(/refused/);
+    const redis = parseJsonl(r.stdout).filter((e) => e.origin.type === 'redis');
+    expect(redis).toHaveLength(1);
+    expect(redis[0].result.status).toBe('success');
   });
 });

@@ -140,24 +140,26 @@ export async function runScanCommand(targetArgs: string[], raw: Record<string, u
     let plugins: LoadedPlugin[] = [];
     // Nodes of the profile that name no built-in module are bundled plugins (dags/default.yaml).
     const wanted = dag.nodes.map((n) => n.module).filter((m) => !registry.has(m));
-    const bundled = bundledPluginFiles(wanted);
-    const files = [...bundled, ...(await pluginFiles(f.plugin ?? [], f.pluginDir ?? []))];
-    if (files.length > 0) {
+    const given = await pluginFiles(f.plugin ?? [], f.pluginDir ?? []);
+    if (wanted.length > 0 || given.length > 0) {
       // The sandbox (binaryen, workers) loads only when a plugin is asked for.
       const { PluginRuntime } = await import('../sandbox/index.js');
       runtime = new PluginRuntime({ limits: parseLimits(f.pluginLimit), allowNet: f.allowNet ?? [] });
-      const set = await loadPluginSet(runtime, files, registry);
-      refused = set.refused;
-      plugins = set.plugins;
+      // given plugins first: one named like a bundled plugin takes its place (an author's new build)
+      const mine = await loadPluginSet(runtime, given, registry);
+      for (const p of mine.plugins) if (wanted.includes(p.manifest.name) && !f.quiet) process.stderr.write(`wasmap: plugin ${p.manifest.name} from ${p.path} replaces the bundled one\n`);
+      const bundled = await loadPluginSet(runtime, bundledPluginFiles(wanted.filter((m) => !registry.has(m))), registry);
+      refused = [...bundled.refused, ...mine.refused];
+      plugins = [...bundled.plugins, ...mine.plugins];
       for (const r of refused) process.stderr.write(`wasmap: plugin ${r.source} refused: ${r.message}\n`);
       if (f.strictPlugins && refused.length > 0) throw new UsageError(`--strict-plugins: ${refused.length} plugin(s) refused`);
-      // bundled plugins already have their node in the profile; the others get one each
+      // profile plugins already have their node; the others get one each
       const inProfile = new Set(dag.nodes.map((n) => n.module));
-      dag = addPluginNodes(dag, set.plugins.filter((p) => !inProfile.has(p.manifest.name)), f, set.plugins);
+      dag = addPluginNodes(dag, plugins.filter((p) => !inProfile.has(p.manifest.name)), f, plugins);
     }
-    const unbuilt = dag.nodes.filter((n) => !registry.has(n.module) && wanted.includes(n.module) && !bundled.some((b) => b.endsWith(`/${n.module}.wasm`)));
+    const unbuilt = wanted.filter((m) => !registry.has(m));
     if (unbuilt.length > 0) {
-      throw new UsageError(`profile '${f.profile ?? 'default'}' uses bundled plugins that are not built (${unbuilt.map((n) => n.module).join(', ')}): run npm run build`);
+      throw new UsageError(`profile '${f.profile ?? 'default'}' uses bundled plugins that are not available (${unbuilt.join(', ')}): run npm run build`);
     }
     const issues = validateDag(dag, registry);
     if (issues.length > 0) throw new UsageError(formatIssue(issues[0]!));
