@@ -6,19 +6,11 @@
  * guest's msgpack), the InvocationResult the runtime builds from the
  * returned copy, and the event `returnEvent` makes of it.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { returnEvent, resultEvent } from '../src/modules/plugins/plugin-events.js';
-import { buildPlugin as buildRust } from '../src/sandbox/authoring/build.js';
-import { packManifest } from '../src/sandbox/authoring/pack.js';
-import { readPluginToml } from '../src/sandbox/authoring/plugin-toml.js';
 import type { InvocationResult, LoadedPlugin, PluginRuntime } from '../src/sandbox/index.js';
-// @ts-expect-error plain ESM build script (JSDoc, no .d.ts)
-import { buildPlugin as buildAs } from '../sdk/assemblyscript/scripts/build.mjs';
-import { tempDir, testRuntime } from './sandbox/helpers/fixtures.js';
+import { testRuntime } from './sandbox/helpers/fixtures.js';
+import { buildInlineAs, buildInlineRust } from './sandbox/helpers/inline-plugin.js';
 
 const MANIFEST = (name: string, lang: string, entry: string): string => `name = "${name}"
 version = "0.1.0"
@@ -114,7 +106,6 @@ fn init(_c: Config) -> core::result::Result<(), String> {
 wasmap_sdk::plugin!(run, init = init);
 `;
 
-const repo = fileURLToPath(new URL('..', import.meta.url));
 
 /** The whole map of mode "full", as the guest encodes it. */
 const FULL = {
@@ -179,11 +170,7 @@ describe('A8 output fields from the AssemblyScript SDK', () => {
   let rt: PluginRuntime;
   let plugin: LoadedPlugin;
   beforeAll(async () => {
-    const dir = tempDir('a8-as');
-    mkdirSync(join(dir, 'assembly'));
-    writeFileSync(join(dir, 'plugin.toml'), MANIFEST('a8-probe', 'assemblyscript', 'assembly/index.ts'));
-    writeFileSync(join(dir, 'assembly', 'index.ts'), AS_SOURCE);
-    const { wasm } = (await buildAs(dir, { readPluginToml, packManifest, outFile: join(tempDir('a8-as-out'), 'a8.wasm') })) as { wasm: Uint8Array };
+    const wasm = await buildInlineAs('a8-probe', (lang, entry) => MANIFEST('a8-probe', lang, entry), AS_SOURCE);
     rt = testRuntime({ workers: 1 });
     plugin = await rt.load(wasm);
   }, 120_000);
@@ -196,34 +183,9 @@ describe('A8 output fields from the Rust SDK', () => {
   let rt: PluginRuntime;
   let plugin: LoadedPlugin;
   beforeAll(async () => {
-    const dir = tempDir('a8-rust');
-    mkdirSync(join(dir, 'src'));
-    writeFileSync(join(dir, 'plugin.toml'), MANIFEST('a8-probe', 'rust', 'src/lib.rs').replace('[build]\n', '[build]\ntarget = "wasm32-unknown-unknown"\n'));
-    writeFileSync(join(dir, 'Cargo.toml'), `[package]
-name = "a8-probe"
-version = "0.1.0"
-edition = "2021"
-publish = false
-
-[lib]
-crate-type = ["cdylib"]
-
-[dependencies]
-wasmap-sdk = { path = ${JSON.stringify(join(repo, 'sdk', 'rust'))} }
-serde = { version = "1", features = ["derive"] }
-
-[profile.release]
-opt-level = "s"
-panic = "abort"
-strip = true
-`);
-    // no Cargo.lock: cargo resolves offline against Debian's registry (the build's source replacement)
-    writeFileSync(join(dir, 'src', 'lib.rs'), RUST_SOURCE);
-    // one cargo target dir for every test that builds Rust: dependencies compile once
-    const env = { ...process.env, CARGO_TARGET_DIR: join(tmpdir(), 'wasmap-test-cargo') };
-    const built = await buildRust(dir, { env, output: join(tempDir('a8-rust-out'), 'a8.wasm') });
+    const path = await buildInlineRust('a8-probe', (lang, entry) => MANIFEST('a8-probe', lang, entry), RUST_SOURCE);
     rt = testRuntime({ workers: 1 });
-    plugin = await rt.load(built.path);
+    plugin = await rt.load(path);
   }, 300_000);
   afterAll(() => rt?.close());
 

@@ -4,18 +4,10 @@
  * encodes fixed bytes, decodes the strings the test sends in its config and
  * draws random bytes; node's Buffer is the oracle for base64.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildPlugin as buildRust } from '../src/sandbox/authoring/build.js';
-import { packManifest } from '../src/sandbox/authoring/pack.js';
-import { readPluginToml } from '../src/sandbox/authoring/plugin-toml.js';
 import type { LoadedPlugin, PluginRuntime } from '../src/sandbox/index.js';
-// @ts-expect-error plain ESM build script (JSDoc, no .d.ts)
-import { buildPlugin as buildAs } from '../sdk/assemblyscript/scripts/build.mjs';
-import { tempDir, testRuntime } from './sandbox/helpers/fixtures.js';
+import { testRuntime } from './sandbox/helpers/fixtures.js';
+import { buildInlineAs, buildInlineRust } from './sandbox/helpers/inline-plugin.js';
 
 const MANIFEST = (lang: string, entry: string): string => `name = "text-random"
 version = "0.1.0"
@@ -114,7 +106,6 @@ const DECODE: [string, Buffer | null][] = [
   ['T=Q=', null], // padding inside
 ];
 
-const repo = fileURLToPath(new URL('..', import.meta.url));
 
 function checks(sdk: string, get: () => { rt: PluginRuntime; plugin: LoadedPlugin }): void {
   it(`${sdk}: base64 encodes as node does and decodes strictly`, async () => {
@@ -141,11 +132,7 @@ describe('base64 and random bytes from the AssemblyScript SDK', () => {
   let rt: PluginRuntime;
   let plugin: LoadedPlugin;
   beforeAll(async () => {
-    const dir = tempDir('text-random-as');
-    mkdirSync(join(dir, 'assembly'));
-    writeFileSync(join(dir, 'plugin.toml'), MANIFEST('assemblyscript', 'assembly/index.ts'));
-    writeFileSync(join(dir, 'assembly', 'index.ts'), AS_SOURCE);
-    const { wasm } = (await buildAs(dir, { readPluginToml, packManifest, outFile: join(tempDir('text-random-as-out'), 'p.wasm') })) as { wasm: Uint8Array };
+    const wasm = await buildInlineAs('text-random', MANIFEST, AS_SOURCE);
     rt = testRuntime({ workers: 1 });
     plugin = await rt.load(wasm);
   }, 120_000);
@@ -158,34 +145,9 @@ describe('base64 and random bytes from the Rust SDK', () => {
   let rt: PluginRuntime;
   let plugin: LoadedPlugin;
   beforeAll(async () => {
-    const dir = tempDir('text-random-rust');
-    mkdirSync(join(dir, 'src'));
-    writeFileSync(join(dir, 'plugin.toml'), MANIFEST('rust', 'src/lib.rs').replace('[build]\n', '[build]\ntarget = "wasm32-unknown-unknown"\n'));
-    writeFileSync(join(dir, 'Cargo.toml'), `[package]
-name = "text-random"
-version = "0.1.0"
-edition = "2021"
-publish = false
-
-[lib]
-crate-type = ["cdylib"]
-
-[dependencies]
-wasmap-sdk = { path = ${JSON.stringify(join(repo, 'sdk', 'rust'))} }
-serde = { version = "1", features = ["derive"] }
-serde_bytes = "0.11"
-
-[profile.release]
-opt-level = "s"
-panic = "abort"
-strip = true
-`);
-    // no Cargo.lock: cargo resolves offline against Debian's registry (the build's source replacement)
-    writeFileSync(join(dir, 'src', 'lib.rs'), RUST_SOURCE);
-    const env = { ...process.env, CARGO_TARGET_DIR: join(tmpdir(), 'wasmap-test-cargo') };
-    const built = await buildRust(dir, { env, output: join(tempDir('text-random-rust-out'), 'p.wasm') });
+    const path = await buildInlineRust('text-random', MANIFEST, RUST_SOURCE, ['serde_bytes = "0.11"']);
     rt = testRuntime({ workers: 1 });
-    plugin = await rt.load(built.path);
+    plugin = await rt.load(path);
   }, 300_000);
   afterAll(() => rt?.close());
 

@@ -19,31 +19,38 @@ function looksLikePrompt(text: string): bool {
   return t.endsWith("login:") || t.endsWith("username:") || t.endsWith("user name:") || t.endsWith("password:");
 }
 
-/** Distinct options of one verb, in order of first appearance, as {name, value}. */
-function options(p: Parsed, verb: u8): ArrayWriter {
-  const a = new ArrayWriter();
+/** Distinct option codes of one verb, in order of first appearance. */
+function distinctOptions(p: Parsed, verb: u8): Array<u8> {
+  const out = new Array<u8>(0);
   const seen = new Set<u8>();
   for (let i = 0; i < p.negotiations.length; i++) {
     const n = p.negotiations[i];
     if (n.verb != verb || seen.has(n.option)) continue;
     seen.add(n.option);
-    const name = optionName(n.option);
-    a.map(new MapWriter().str("name", name.length > 0 ? name : n.option.toString()).int("value", n.option));
+    out.push(n.option);
   }
+  return out;
+}
+
+/** An option's name, or its number when it has none. */
+function nameOf(option: u8): string {
+  const name = optionName(option);
+  return name.length > 0 ? name : option.toString();
+}
+
+/** Distinct options of one verb as {name, value}. */
+function options(p: Parsed, verb: u8): ArrayWriter {
+  const a = new ArrayWriter();
+  const codes = distinctOptions(p, verb);
+  for (let i = 0; i < codes.length; i++) a.map(new MapWriter().str("name", nameOf(codes[i])).int("value", codes[i]));
   return a;
 }
 
-/** Distinct option names of one verb, in order of first appearance. */
+/** Distinct option names of one verb. */
 function optionNames(p: Parsed, verb: u8): Array<string> {
+  const codes = distinctOptions(p, verb);
   const out = new Array<string>(0);
-  const seen = new Set<u8>();
-  for (let i = 0; i < p.negotiations.length; i++) {
-    const n = p.negotiations[i];
-    if (n.verb != verb || seen.has(n.option)) continue;
-    seen.add(n.option);
-    const name = optionName(n.option);
-    out.push(name.length > 0 ? name : n.option.toString());
-  }
+  for (let i = 0; i < codes.length; i++) out.push(nameOf(codes[i]));
   return out;
 }
 
