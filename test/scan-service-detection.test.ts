@@ -92,4 +92,16 @@ describe('wasmap scan: the default profile runs the bundled plugins', () => {
     expect(redis).toHaveLength(1);
     expect(redis[0].result.status).toBe('success');
   });
+
+  it('still scans ports and banners when the bundled plugins are missing, and says so; --strict-plugins refuses', async () => {
+    const env = { WASMAP_BUNDLED_PLUGINS: mkdtempSync(join(tmpdir(), 'wasmap-no-plugins-')) };
+    const r = await runCli(['scan', '127.0.0.1', '-p', list(), '-f', 'jsonl'], { env });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^wasmap: warning: profile 'default' uses bundled plugins that are not available \(service-simple, .*misconfig\): scanning without them \(run npm run build\)$/m);
+    expect(new Set(parseJsonl(r.stdout).map((e) => e.origin.type))).toEqual(new Set(['portscan', 'banner']));
+    const strict = await runCli(['scan', '127.0.0.1', '-p', list(), '--strict-plugins'], { env });
+    expect(strict.code).toBe(2);
+    expect(strict.stderr).toMatch(/^wasmap: error: --strict-plugins: profile 'default' uses bundled plugins that are not available/);
+    expect(strict.stdout).toBe('');
+  });
 });

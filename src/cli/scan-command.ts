@@ -159,7 +159,11 @@ export async function runScanCommand(targetArgs: string[], raw: Record<string, u
     }
     const unbuilt = wanted.filter((m) => !registry.has(m));
     if (unbuilt.length > 0) {
-      throw new UsageError(`profile '${f.profile ?? 'default'}' uses bundled plugins that are not available (${unbuilt.join(', ')}): run npm run build`);
+      const what = `profile '${f.profile ?? 'default'}' uses bundled plugins that are not available (${unbuilt.join(', ')})`;
+      if (f.strictPlugins) throw new UsageError(`--strict-plugins: ${what}: run npm run build`);
+      // the scan still runs: ports and banners are worth having without detection
+      warn(`${what}: scanning without them (run npm run build)`);
+      dag = { ...dag, nodes: dag.nodes.filter((n) => !unbuilt.includes(n.module)) };
     }
     const issues = validateDag(dag, registry);
     if (issues.length > 0) throw new UsageError(formatIssue(issues[0]!));

@@ -28,6 +28,8 @@ export interface PluginSet {
  * From TypeScript sources (vitest) it is the same folder under dist/.
  */
 export function bundledPluginDir(): string {
+  // WASMAP_BUNDLED_PLUGINS points elsewhere (a packager's layout, or a test of a build without them)
+  if (process.env.WASMAP_BUNDLED_PLUGINS) return process.env.WASMAP_BUNDLED_PLUGINS;
   return fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../../../dist/plugins/' : '../../plugins/', import.meta.url));
 }
 
