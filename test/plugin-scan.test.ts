@@ -56,6 +56,30 @@ describe('wasmap scan --plugin', () => {
     expect(bad.stderr).toMatch(/^wasmap: error: --plugin-config 'nope\.host=x'/);
   });
 
+  it('passes a file\'s text as a string config value with --plugin-config-file, and names a bad one in one line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wasmap-config-file-'));
+    const run = async (host: string) => {
+      writeFileSync(join(dir, 'host.txt'), host);
+      const r = await runCli(['scan', '127.0.0.1', '-p', String(echoPort), '--plugin', p['connect-to']!, '--plugin-config-file', `connect-to.host=${join(dir, 'host.txt')}`, '-f', 'jsonl', '-q']);
+      expect(r.code, r.stderr).toBe(0);
+      return parseJsonl(r.stdout).find((e) => e.origin.type === 'connect-to');
+    };
+    // outside the target: denied; the target itself: a handle
+    expect((await run('127.0.0.2')).result.sandbox.denied).toBe(1);
+    const ok = await run('127.0.0.1');
+    expect(ok.result.sandbox.denied).toBe(0);
+    expect(ok.result.data.value).toBeGreaterThan(0);
+    for (const [arg, msg] of [
+      [`connect-to.host=${join(dir, 'missing.txt')}`, /^wasmap: error: --plugin-config-file 'connect-to\.host=.*missing\.txt': cannot read .*: ENOENT\n$/],
+      [`connect-to.nope=${join(dir, 'host.txt')}`, /^wasmap: error: --plugin-config-file .*: plugin connect-to has no config key "nope"\n$/],
+      ['connect-to.host', /^wasmap: error: --plugin-config-file takes NAME\.KEY=PATH, got 'connect-to\.host'\n$/],
+    ] as const) {
+      const bad = await runCli(['scan', '127.0.0.1', '-p', String(echoPort), '--plugin', p['connect-to']!, '--plugin-config-file', arg]);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(msg);
+    }
+  });
+
   it('calls a detection plugin per banner and records the service it names', async () => {
     const r = await runCli(['scan', '127.0.0.1', '-p', String(ssh.port), '--plugin', p['banner-match']!, '-f', 'jsonl', '-q']);
     expect(r.code).toBe(0);

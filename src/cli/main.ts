@@ -69,6 +69,7 @@ function buildProgram(): Command {
     .option('--plugin <file>', 'run this WebAssembly plugin (repeatable)', collect, [])
     .option('--plugin-dir <dir>', 'run every .wasm plugin in DIR (repeatable)', collect, [])
     .option('--plugin-config <name.key=value>', 'set a plugin config value (repeatable)', collect, [])
+    .option('--plugin-config-file <name.key=path>', 'set a plugin string config value to the text of a file, e.g. service-simple.nmap_probes=/usr/share/nmap/nmap-service-probes (repeatable)', collect, [])
     .option('--plugin-limit <key=value>', 'lower or raise a sandbox limit for all plugins: memory_mb, cpu_ms, wall_ms, connections, send_bytes, recv_bytes, output_bytes, log_bytes (repeatable)', collect, [])
     .option('--plugin-output <file>', 'where output plugins write their report (default: stdout, after the events)')
     .option('--allow-net <host[:port]>', 'grant network:any plugins this endpoint (repeatable)', collect, [])

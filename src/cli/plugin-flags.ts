@@ -2,6 +2,7 @@
  * The scan's plugin flags: which files to load, their config, the runtime's
  * limits and network grants, and the DAG nodes the loaded plugins become.
  */
+import { readFileSync, statSync } from 'node:fs';
 import { UsageError } from '../errors.js';
 import type { Dag, DagNode } from '../engine/dag.js';
 import type { LoadedPlugin } from '../sandbox/index.js';
@@ -12,6 +13,7 @@ export interface PluginFlags {
   plugin?: string[];
   pluginDir?: string[];
   pluginConfig?: string[];
+  pluginConfigFile?: string[];
   pluginLimit?: string[];
   pluginOutput?: string;
   allowNet?: string[];
@@ -29,7 +31,35 @@ export function parseLimits(raw: string[] = []): Record<string, number> {
   return out;
 }
 
-/** Adds one node per plugin (config from --plugin-config NAME.KEY=VALUE), and a banner node if detection needs one. */
+/** The most a --plugin-config-file may hold: it travels to the plugin with every invocation. */
+export const MAX_CONFIG_FILE_BYTES = 16 * 1024 * 1024;
+
+/** `NAME.KEY=PATH`: a file's text as a string config value (e.g. a probe database the user has). */
+function readConfigFile(item: string, all: LoadedPlugin[], configs: Map<string, Record<string, unknown>>): void {
+  const m = /^([^.=]+)\.([^=]+)=(.+)$/.exec(item);
+  if (!m) throw new UsageError(`--plugin-config-file takes NAME.KEY=PATH, got '${item}'`);
+  const [, name, key, path] = m as unknown as [string, string, string, string];
+  const cfg = configs.get(name);
+  const plugin = all.find((p) => p.manifest.name === name);
+  if (!cfg || !plugin) throw new UsageError(`--plugin-config-file '${item}': no loaded plugin named '${name}'`);
+  const field = plugin.manifest.config[key];
+  if (!field) throw new UsageError(`--plugin-config-file '${item}': plugin ${name} has no config key "${key}"`);
+  if (field.type !== 'string') throw new UsageError(`--plugin-config-file '${item}': config key "${key}" is ${field.type}, a file gives a string`);
+  let size: number;
+  try {
+    size = statSync(path).size;
+  } catch (e) {
+    throw new UsageError(`--plugin-config-file '${item}': cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  if (size > MAX_CONFIG_FILE_BYTES) throw new UsageError(`--plugin-config-file '${item}': ${path} is ${size} bytes, over the ${MAX_CONFIG_FILE_BYTES}-byte cap`);
+  try {
+    cfg[key] = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new UsageError(`--plugin-config-file '${item}': cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+/** Adds one node per plugin (config from --plugin-config NAME.KEY=VALUE and --plugin-config-file NAME.KEY=PATH), and a banner node if detection needs one. */
 export function addPluginNodes(dag: Dag, plugins: LoadedPlugin[], f: PluginFlags, all: LoadedPlugin[] = plugins): Dag {
   const nodes: DagNode[] = dag.nodes.map((n) => ({ ...n, config: { ...n.config } }));
   const configs = new Map<string, Record<string, unknown>>(plugins.map((p) => [p.manifest.name, {}]));
@@ -44,6 +74,7 @@ export function addPluginNodes(dag: Dag, plugins: LoadedPlugin[], f: PluginFlags
     const { key, value } = parseConfigAssignment(item.slice(dot + 1), plugin.manifest.config);
     cfg[key] = value;
   }
+  for (const item of f.pluginConfigFile ?? []) readConfigFile(item, all, configs);
   for (const p of plugins) {
     const config = configs.get(p.manifest.name)!;
     if (p.manifest.kind === 'output' && f.pluginOutput) config[OUTPUT_FILE_KEY] = f.pluginOutput;
