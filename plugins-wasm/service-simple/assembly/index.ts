@@ -5,28 +5,34 @@
 // guess (ports.ts) when nothing we recognise answered. Output follows
 // BinaryEdge's service-simple: data.state.state and data.service.
 import {
-  Config, ECONNREFUSED, Input, MapWriter, Output, Service, Socket, errorName, nowMs, register, registerInit, statusForError,
+  Config, ECONNREFUSED, Input, MapWriter, latin1, Output, Service, Socket, errorName, nowMs, register, registerInit, statusForError,
 } from "@wasmap/sdk-assemblyscript";
 import { METHOD_EXTRACTION, Match, matchMqttBrokerVersion, matchReply } from "./matchers";
 import { firstPublishPayload, subscribeVersion } from "./mqtt";
 import { tableService } from "./ports";
 import { PROBES, Probe, probeOrder, rarityLimit } from "./probes";
+import { NmapDb, NmapProbe, breathStart, matchNmapReply, nmapDb, nmapOrder } from "./nmap-probes";
 import { printable } from "./text";
 export { wasmap_abi_v1, wasmap_alloc, wasmap_free, wasmap_init, wasmap_run } from "@wasmap/sdk-assemblyscript";
 
 const MAX_REPLY: i32 = 16384; // bytes kept per probe reply
 const TRAIL_MS: i32 = 250; // after the first bytes, how long a pause ends the reply
+// nmap waits up to 5 s per probe; within our 10 s wall limit a silent port would exhaust the budget on one probe
+const NMAP_WAIT_MS: i32 = 1000;
 
 let maxRarity: i32 = 7;
 let prioritized: string[] = new Array<string>(0);
 let connectMs: i32 = 2000;
 let budgetMs: i32 = 8500;
+/** The text of a user-installed nmap-service-probes (opt-in), "" when not given. */
+let nmapText: string = "";
 
 registerInit((c: Config): bool => {
   maxRarity = rarityLimit(c.getString("probe_rarity", "default"));
   prioritized = c.getStringList("prioritize_probes");
   connectMs = <i32>c.getInt("connect_timeout_ms", 2000);
   budgetMs = <i32>c.getInt("timeout_ms", 8500);
+  nmapText = c.getString("nmap_probes", "");
   return true;
 });
 
@@ -44,6 +50,14 @@ class Scan {
   /** The first reply of all, kept as the banner when nothing matched. */
   anyReply: Uint8Array | null = null;
   tlsTried: bool = false;
+  /** The nmap database when this invocation used it, and what loading it cost. */
+  nmap: NmapDb | null = null;
+  nmapParsed: bool = false;
+  nmapParseMs: i64 = 0;
+  nmapProbesSent: i32 = 0;
+  /** Payloads sent on plain connections and their replies, so an nmap probe with the same bytes is not sent again. */
+  sent: Uint8Array[] = new Array<Uint8Array>(0);
+  replies: Uint8Array[] = new Array<Uint8Array>(0);
 
   left(): i32 { return <i32>max<i64>(0, this.deadline - nowMs()); }
 }
@@ -112,6 +126,8 @@ function runPlain(s: Scan, p: Probe): bool {
   if (sock === null) return false;
   if (p.payload.length > 0 && sock.send(p.payload) < 0) { sock.close(); return false; }
   const reply = readReply(sock, s, p.waitMs);
+  s.sent.push(p.payload);
+  s.replies.push(reply);
   const m = matchReply(p.name, reply);
   if (m !== null && m.name == "mqtt") mqttFollowUp(sock, s, m);
   sock.close();
@@ -155,6 +171,98 @@ function runTls(s: Scan, p: Probe): bool {
   return consider(s, m, probeName, reply);
 }
 
+function sameBytes(a: Uint8Array, b: Uint8Array): bool {
+  if (a.length != b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] != b[i]) return false;
+  return true;
+}
+
+let lastDb: NmapDb | null = null;
+
+/** `data.nmap_probes`: what the opt-in database held and did in this invocation. */
+function nmapStats(s: Scan, db: NmapDb): MapWriter {
+  return new MapWriter()
+    .bool("refused", db.refused)
+    .int("probes", db.probes.length)
+    .int("matches", db.matchCount)
+    .int("softmatches", db.softCount)
+    .int("skipped_lines", db.skipped)
+    .int("regex_compiled", db.compiledOk)
+    .int("regex_failed", db.compileFailed)
+    .int("regex_aborted", db.aborted)
+    .int("out_of_time", db.outOfTime)
+    .bool("parsed", s.nmapParsed)
+    .int("load_ms", s.nmapParseMs)
+    .int("probes_sent", s.nmapProbesSent);
+}
+
+/** The reply to one nmap probe: the one already read for the same payload, else a fresh connection. */
+function nmapReply(s: Scan, p: NmapProbe): Uint8Array | null {
+  for (let i = 0; i < s.sent.length; i++) if (sameBytes(s.sent[i], p.payload)) return s.replies[i];
+  const sock = open(s);
+  if (sock === null) return null;
+  s.nmapProbesSent++;
+  if (p.payload.length > 0 && sock.send(p.payload) < 0) { sock.close(); return null; }
+  const wait = p.totalwaitms > 0 ? min(p.totalwaitms, NMAP_WAIT_MS) : NMAP_WAIT_MS;
+  const reply = readReply(sock, s, wait);
+  sock.close();
+  s.sent.push(p.payload);
+  s.replies.push(reply);
+  return reply;
+}
+
+/** Our service names where nmap's differ. */
+function nmapName(ours: string): string {
+  if (ours == "dns") return "domain";
+  return ours;
+}
+
+/** Worth asking nmap's database: nothing, a soft match, or a hard one without version, and not a TLS-wrapped result. */
+function wantsNmap(s: Scan): bool {
+  const b = s.best;
+  if (b === null) return true;
+  if (b.needsTls || s.bestProbe.startsWith("TLSSessionReq")) return false;
+  return b.soft || b.version.length == 0;
+}
+
+/**
+ * The opt-in phase: nmap's TCP probes in nmap's order within the time left.
+ * What we already know restricts it as a softmatch does in nmap: only probes
+ * that can hard-match that service are sent. A hard match ends it; nmap's
+ * `ssl` sends us to our TLS probe.
+ */
+function runNmap(s: Scan, db: NmapDb, tls: Probe | null): void {
+  const order = nmapOrder(db, s.port, maxRarity);
+  const known = s.best;
+  let restrict = known !== null ? nmapName(known.name) : "";
+  for (let i = 0; i < order.length; i++) {
+    if (s.left() < 100) break;
+    const p = order[i];
+    if (restrict.length > 0 && !p.canIdentify(restrict)) continue;
+    const reply = nmapReply(s, p);
+    if (reply === null || reply.length == 0) continue;
+    breathStart();
+    const m = matchNmapReply(db, p, latin1(reply), restrict, s.deadline);
+    if (m === null) continue;
+    if (m.name == "ssl" && tls !== null) {
+      if (!s.tlsTried && s.left() >= 100) runTls(s, tls);
+      return;
+    }
+    if (m.soft && restrict.length == 0) restrict = m.name;
+    const b = s.best;
+    // nmap's softmatches may carry a version ("PostgreSQL DB 9.6.0 or later"): for the service we
+    // already know, that refines our match and keeps its certainty
+    if (m.soft && b !== null && nmapName(b.name) == m.name && b.version.length == 0 && m.version.length > 0) {
+      m.soft = b.soft;
+      m.name = b.name;
+      if (m.extrainfo.length == 0) m.extrainfo = b.extrainfo;
+    }
+    // a hard match ends nmap's search too; one that says no more than our own hard match leaves ours
+    if (!m.soft && b !== null && !b.soft && m.version.length == 0 && nmapName(b.name) == m.name) return;
+    if (consider(s, m, p.name, reply)) return;
+  }
+}
+
 function runProbe(s: Scan, p: Probe): bool { return p.tls ? runTls(s, p) : runPlain(s, p); }
 
 function tlsProbe(): Probe | null {
@@ -172,6 +280,7 @@ function serviceMap(s: Scan, name: string, m: Match | null, method: string, conf
     if (m.ostype.length > 0) w.str("ostype", m.ostype);
     if (m.hostname.length > 0) w.str("hostname", m.hostname);
     if (m.devicetype.length > 0) w.str("device", m.devicetype);
+    if (m.source.length > 0) w.str("source", m.source);
   } else {
     w.strArray("cpe", new Array<string>(0));
   }
@@ -236,6 +345,15 @@ function run(input: Input): Output {
     if (!hard && now !== null && now.needsTls && !s.tlsTried && tls !== null && s.left() >= 100) hard = runProbe(s, tls);
   }
   if (!s.connected) return Output.fail(statusForError(s.connectError, true), "connect: " + errorName(s.connectError));
+  if (nmapText.length > 0 && wantsNmap(s)) {
+    const before = nowMs();
+    const db = nmapDb(nmapText);
+    s.nmap = db;
+    s.nmapParsed = db !== lastDb;
+    s.nmapParseMs = nowMs() - before;
+    lastDb = db;
+    runNmap(s, db, tls);
+  }
 
   // no summary (A8): the table's headline is this service already
   let svc: MapWriter;
@@ -253,6 +371,8 @@ function run(input: Input): Output {
   }
   // data.service keeps BinaryEdge's service-simple shape (every key, hostname and device too)
   const data = new MapWriter().map("state", new MapWriter().str("state", "open")).map("service", svc);
+  const db = s.nmap;
+  if (db !== null) data.map("nmap_probes", nmapStats(s, db));
   out.setData(data);
   return out;
 }

@@ -25,6 +25,8 @@ export class Match {
   method: string = METHOD_MATCHING;
   /** The reply says a TLS handshake must come first (e.g. plain HTTP to an HTTPS port). */
   needsTls: bool = false;
+  /** Where the match came from: "" for our own database, "nmap-service-probes" for the opt-in. */
+  source: string = "";
 
   constructor(public name: string) {}
 
