@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli, parseJsonl } from './support/cli.js';
+import { listen } from './support/listeners.js';
 // @ts-expect-error plain ESM module with JSDoc types
 import { startServices, stopServices } from './support/services.mjs';
 
@@ -103,5 +104,24 @@ describe('wasmap scan: the default profile runs the bundled plugins', () => {
     expect(strict.code).toBe(2);
     expect(strict.stderr).toMatch(/^wasmap: error: --strict-plugins: profile 'default' uses bundled plugins that are not available/);
     expect(strict.stdout).toBe('');
+  });
+
+  it('uses the user\'s own nmap-service-probes when given with --plugin-config-file, and only then', async () => {
+    // an RFB 3.8 greeting (TigerVNC, RealVNC): our own database knows the protocol, not the product
+    const vnc = await listen('127.0.0.1', { greet: 'RFB 003.008\n' });
+    try {
+      const scanVnc = async (...more: string[]) => {
+        const r = await runCli(['scan', '127.0.0.1', '-p', String(vnc.port), '-f', 'jsonl', '-q', ...more]);
+        expect(r.code, r.stderr).toBe(0);
+        return parseJsonl(r.stdout).find((e) => e.origin.type === 'service-simple')!.result.data.service;
+      };
+      const own = await scanVnc();
+      expect(own).toMatchObject({ name: 'vnc', method: 'probe_extraction' });
+      expect(own).not.toHaveProperty('source');
+      const withNmap = await scanVnc('--plugin-config-file', 'service-simple.nmap_probes=/usr/share/nmap/nmap-service-probes');
+      expect(withNmap).toMatchObject({ name: 'vnc', extrainfo: 'protocol 3.8', method: 'probe_matching', source: 'nmap-service-probes' });
+    } finally {
+      vnc.close();
+    }
   });
 });
