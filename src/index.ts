@@ -12,7 +12,7 @@ import { runDag } from './engine/dag-executor.js';
 import { parsePorts } from './targets/ports.js';
 import { parseSeed } from './targets/probe-order.js';
 import { withJobId, type ScanEvent } from './report/event.js';
-import { bundledPluginFiles, loadPluginSet } from './modules/plugins/plugin-set.js';
+import { loadRunPlugins, pluginModulesOf } from './modules/plugins/plugin-set.js';
 import type { PluginRuntime } from './sandbox/index.js';
 
 export { WasmapError, UsageError } from './errors.js';
@@ -52,18 +52,16 @@ export async function* scan(targets: string[], opts: ScanOptions = {}): AsyncGen
     retries: opts.retries, seed: String(parseSeed(opts.seed)), banner: !!opts.banner, states: opts.states,
   });
   const registry = builtinRegistry();
-  // profile nodes that name no built-in module are bundled plugins (dist/plugins)
-  const wanted = dag.nodes.map((n) => n.module).filter((m) => !registry.has(m));
   let runtime: PluginRuntime | undefined;
-  if (wanted.length > 0) {
+  // profile nodes that name no built-in module are bundled plugins (dist/plugins)
+  if (pluginModulesOf(dag, registry).length > 0) {
     const { PluginRuntime } = await import('./sandbox/index.js');
     runtime = new PluginRuntime();
-    const set = await loadPluginSet(runtime, bundledPluginFiles(wanted), registry);
-    const missing = wanted.filter((m) => !registry.has(m));
-    if (missing.length > 0) {
+    const set = await loadRunPlugins(runtime, dag, registry);
+    if (set.missing.length > 0) {
       await runtime.close();
       const why = set.refused.map((r) => `${r.source}: ${r.message}`).join('; ');
-      throw new UsageError(`profile '${opts.profile ?? 'default'}' needs bundled plugins that are not available (${missing.join(', ')})${why ? `: ${why}` : ': run npm run build'}`);
+      throw new UsageError(`profile '${opts.profile ?? 'default'}' needs bundled plugins that are not available (${set.missing.join(', ')})${why ? `: ${why}` : ': run npm run build'}`);
     }
   }
   const jobId = randomUUID();

@@ -3,6 +3,7 @@
  * The wasmap command line. Only commander loads at start (so `--help` is
  * instant); each command imports its implementation when it runs.
  */
+import { basename } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { createRequire } from 'node:module';
 import { rewriteNmapFlags } from './options.js';
@@ -93,14 +94,17 @@ function registerEngineCommands(program: Command): void {
   const registry = async (plugins: PluginRefs = {}) => {
     const reg = (await import('../modules/builtin/index.js')).builtinRegistry();
     const { pluginFiles, loadPluginSet, allBundledPluginFiles } = await import('../modules/plugins/plugin-set.js');
-    // bundled plugins are modules like the built-ins (the default DAG uses them); given plugins come after
-    const files = [...(await allBundledPluginFiles()), ...(await pluginFiles(plugins.plugin ?? [], plugins.pluginDir ?? []))];
-    if (files.length > 0) {
+    // bundled plugins are modules like the built-ins (the default DAG uses them); given plugins load
+    // first, and one named like a bundled plugin takes its place (as in `wasmap scan`)
+    const given = await pluginFiles(plugins.plugin ?? [], plugins.pluginDir ?? []);
+    const bundled = await allBundledPluginFiles();
+    if (given.length + bundled.length > 0) {
       const { PluginRuntime } = await import('../sandbox/index.js');
       const runtime = new PluginRuntime();
       release = () => runtime.close();
-      const set = await loadPluginSet(runtime, files, reg);
-      for (const r of set.refused) process.stderr.write(`wasmap: plugin ${r.source} refused: ${r.message}\n`);
+      const mine = await loadPluginSet(runtime, given, reg);
+      const rest = await loadPluginSet(runtime, bundled.filter((f) => !reg.has(basename(f, '.wasm'))), reg);
+      for (const r of [...mine.refused, ...rest.refused]) process.stderr.write(`wasmap: plugin ${r.source} refused: ${r.message}\n`);
     }
     return reg;
   };

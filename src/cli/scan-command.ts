@@ -21,7 +21,7 @@ import { intOption, numberOption, listOption, choiceOption } from './options.js'
 import { ProgressBar } from './progress.js';
 import { reportFatal, isUsageCode } from './fatal.js';
 import { addPluginNodes, parseLimits, type PluginFlags } from './plugin-flags.js';
-import { pluginFiles, bundledPluginFiles, loadPluginSet, refusalEvent, type RefusedPlugin } from '../modules/plugins/plugin-set.js';
+import { pluginFiles, loadRunPlugins, pluginModulesOf, refusalEvent, type RefusedPlugin } from '../modules/plugins/plugin-set.js';
 import type { LoadedPlugin, PluginRuntime } from '../sandbox/index.js';
 import { describeMatch } from '../modules/plugins/match.js';
 
@@ -138,26 +138,21 @@ export async function runScanCommand(targetArgs: string[], raw: Record<string, u
     let dag = applyScanSettings(await loadProfile(f.profile ?? 'default'), settings);
     let refused: RefusedPlugin[] = [];
     let plugins: LoadedPlugin[] = [];
-    // Nodes of the profile that name no built-in module are bundled plugins (dags/default.yaml).
-    const wanted = dag.nodes.map((n) => n.module).filter((m) => !registry.has(m));
     const given = await pluginFiles(f.plugin ?? [], f.pluginDir ?? []);
-    if (wanted.length > 0 || given.length > 0) {
+    let unbuilt: string[] = [];
+    if (pluginModulesOf(dag, registry).length > 0 || given.length > 0) {
       // The sandbox (binaryen, workers) loads only when a plugin is asked for.
       const { PluginRuntime } = await import('../sandbox/index.js');
       runtime = new PluginRuntime({ limits: parseLimits(f.pluginLimit), allowNet: f.allowNet ?? [] });
-      // given plugins first: one named like a bundled plugin takes its place (an author's new build)
-      const mine = await loadPluginSet(runtime, given, registry);
-      for (const p of mine.plugins) if (wanted.includes(p.manifest.name) && !f.quiet) process.stderr.write(`wasmap: plugin ${p.manifest.name} from ${p.path} replaces the bundled one\n`);
-      const bundled = await loadPluginSet(runtime, bundledPluginFiles(wanted.filter((m) => !registry.has(m))), registry);
-      refused = [...bundled.refused, ...mine.refused];
-      plugins = [...bundled.plugins, ...mine.plugins];
+      const set = await loadRunPlugins(runtime, dag, registry, given);
+      if (!f.quiet) for (const p of set.replaced) process.stderr.write(`wasmap: plugin ${p.manifest.name} from ${p.path} replaces the bundled one\n`);
+      ({ refused, plugins, missing: unbuilt } = set);
       for (const r of refused) process.stderr.write(`wasmap: plugin ${r.source} refused: ${r.message}\n`);
       if (f.strictPlugins && refused.length > 0) throw new UsageError(`--strict-plugins: ${refused.length} plugin(s) refused`);
       // profile plugins already have their node; the others get one each
       const inProfile = new Set(dag.nodes.map((n) => n.module));
       dag = addPluginNodes(dag, plugins.filter((p) => !inProfile.has(p.manifest.name)), f, plugins);
     }
-    const unbuilt = wanted.filter((m) => !registry.has(m));
     if (unbuilt.length > 0) {
       const what = `profile '${f.profile ?? 'default'}' uses bundled plugins that are not available (${unbuilt.join(', ')})`;
       if (f.strictPlugins) throw new UsageError(`--strict-plugins: ${what}: run npm run build`);

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { UsageError } from '../../errors.js';
 import type { LoadedPlugin, PluginRuntime } from '../../sandbox/index.js';
 import type { ModuleRegistry } from '../registry.js';
+import type { Dag } from '../../engine/dag.js';
 import type { ScanEvent } from '../../report/event.js';
 import { pluginModule } from './plugin-module.js';
 
@@ -80,6 +81,36 @@ export async function loadPluginSet(runtime: PluginRuntime, files: string[], reg
     }
   });
   return set;
+}
+
+/** What a run loads: the plugins of its DAG and the user's, and what is missing. */
+export interface RunPlugins extends PluginSet {
+  /** given plugins that took the place of a bundled one of the same name */
+  replaced: LoadedPlugin[];
+  /** modules the DAG names that neither a built-in, a given nor a bundled plugin provides */
+  missing: string[];
+}
+
+/** Modules a DAG names that are not built-in: bundled plugins (dags/*.yaml) or the user's. */
+export function pluginModulesOf(dag: Dag, registry: ModuleRegistry): string[] {
+  return dag.nodes.map((n) => n.module).filter((m) => !registry.has(m));
+}
+
+/**
+ * Loads the user's plugin files first — one named like a bundled plugin
+ * takes its place (an author's new build) — then the bundled plugins the
+ * DAG still needs.
+ */
+export async function loadRunPlugins(runtime: PluginRuntime, dag: Dag, registry: ModuleRegistry, given: string[] = []): Promise<RunPlugins> {
+  const wanted = pluginModulesOf(dag, registry);
+  const mine = await loadPluginSet(runtime, given, registry);
+  const bundled = await loadPluginSet(runtime, bundledPluginFiles(wanted.filter((m) => !registry.has(m))), registry);
+  return {
+    plugins: [...bundled.plugins, ...mine.plugins],
+    refused: [...bundled.refused, ...mine.refused],
+    replaced: mine.plugins.filter((p) => wanted.includes(p.manifest.name)),
+    missing: wanted.filter((m) => !registry.has(m)),
+  };
 }
 
 /** The error event a refused plugin leaves in the output. */
