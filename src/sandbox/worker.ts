@@ -22,8 +22,10 @@ const scope = new Scope(init.allowNet);
 /** Idle instances kept per plugin and config. */
 const MAX_IDLE = 64;
 /**
- * Idle instances hold their whole linear memory: one that grew past this is
- * not kept, and all idle instances of a worker stay under IDLE_BYTES_MAX.
+ * Idle instances hold their whole linear memory: of those that grew past
+ * this, only one per plugin and config is kept (a plugin that builds a large
+ * table once, like service-simple with a user's nmap database, keeps it),
+ * and all idle instances of a worker stay under IDLE_BYTES_MAX.
  */
 const IDLE_INSTANCE_BYTES_MAX = 16 << 20;
 const IDLE_BYTES_MAX = 256 << 20;
@@ -227,7 +229,9 @@ function takeIdle(p: Registered, key: string): PluginInstance | undefined {
 function release(p: Registered, key: string, inst: PluginInstance, healthy: boolean): void {
   let list = p.idle.get(key);
   const size = inst.memory.buffer.byteLength;
-  if (healthy && (list?.length ?? 0) < MAX_IDLE && size <= IDLE_INSTANCE_BYTES_MAX && idleBytes + size <= IDLE_BYTES_MAX) {
+  const large = size > IDLE_INSTANCE_BYTES_MAX;
+  const keep = large ? !(list ?? []).some((i) => (idleSize.get(i) ?? 0) > IDLE_INSTANCE_BYTES_MAX) : (list?.length ?? 0) < MAX_IDLE;
+  if (healthy && keep && idleBytes + size <= IDLE_BYTES_MAX) {
     if (!list) p.idle.set(key, (list = []));
     list.push(inst);
     idleSize.set(inst, size);

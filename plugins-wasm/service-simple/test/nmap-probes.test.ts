@@ -133,6 +133,14 @@ describe('the parser, on the installed nmap-service-probes', () => {
     expect(stats.regex_aborted).toBe(0);
     expect(stats.parsed).toBe(true);
   }, 60_000);
+
+  it('parses the text once per instance: the next port reuses the instance and its parsed database', async () => {
+    const port = await greeter(VNC_GREETING);
+    const again = dataOf(await scan(port, { nmap_probes: probesText })).nmap_probes!;
+    expect(again.parsed).toBe(false);
+    expect(again.probes).toBe(grepCount('^Probe '));
+    expect(dataOf(await scan(port, { nmap_probes: probesText })).service).toMatchObject({ name: 'vnc', source: 'nmap-service-probes' });
+  }, 60_000);
 });
 
 describe('nmap -sV as the oracle', () => {
