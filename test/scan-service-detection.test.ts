@@ -124,4 +124,15 @@ describe('wasmap scan: the default profile runs the bundled plugins', () => {
       vnc.close();
     }
   });
+
+  it('says unknown, as nmap does, for an open port no probe could name', async () => {
+    const silent = await listen('127.0.0.1', 'silent');
+    try {
+      const r = await runCli(['scan', '127.0.0.1', '-p', String(silent.port), '--plugin-config', 'service-simple.timeout_ms=1000', '-f', 'table', '-q']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`^  ${silent.port}/tcp\\s+open\\s+syn-ack\\s+unknown$`, 'm'));
+    } finally {
+      await silent.close();
+    }
+  });
 });

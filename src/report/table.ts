@@ -29,6 +29,8 @@ interface Row {
   state: string;
   reason: string;
   service?: Service;
+  /** a plugin looked and could not tell (nmap's "unknown") */
+  unknown?: boolean;
   banner?: string;
   details: string[];
   findings: Finding[];
@@ -114,6 +116,7 @@ export function renderTable(events: ScanEvent[], columns: number, summary?: Scan
     }
     const plugin = ev.origin.type;
     const svc = serviceOf(ev);
+    if ((ev.result.service as { name?: unknown } | undefined)?.name === 'unknown') row.unknown = true;
     if (svc && (!row.service || weight(svc) > weight(row.service))) row.service = svc;
     const summaryLine = str(ev.result.summary);
     const line = ev.result.error ? `${plugin}: error: ${ev.result.error}` : summaryLine ? `${plugin}: ${summaryLine}` : undefined;
@@ -144,7 +147,7 @@ export function renderTable(events: ScanEvent[], columns: number, summary?: Scan
       const findings = [...r.findings].sort((a, b) => rank(a.severity) - rank(b.severity));
       const lines = [...r.details, ...findings.map((f) => `! ${f.severity.toUpperCase().padEnd(8)} ${f.title} (${f.id})`)];
       // a row with nothing to head it (the host row) starts with its first line
-      const headline = r.service ? serviceText(r.service) : (r.banner ?? lines.shift() ?? '');
+      const headline = r.service ? serviceText(r.service) : (r.banner ?? (r.unknown ? 'unknown' : lines.shift() ?? ''));
       const isHost = r.port === 0;
       out += `${lead(label(r), isHost ? '' : r.state || '-', isHost ? '' : r.reason || '-')}${cut(headline)}`.trimEnd() + '\n';
       for (const line of lines) out += `${indent}${cut(line)}\n`;
