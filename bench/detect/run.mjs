@@ -5,35 +5,12 @@
 // on the same ports in the same run. Prints a table per port (ours vs nmap:
 // name, product, version) and the time ratio. Loopback only.
 // Usage: node bench/detect/run.mjs [--rounds N]
-import { spawn, spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { existsSync } from 'node:fs';
 import { startServices, stopServices, SERVICE_NAMES } from '../../test/support/services.mjs';
+import { builtCli, median, option, requireNmap, timedRun as run } from '../common.mjs';
 
-const i = process.argv.indexOf('--rounds');
-const rounds = i > 0 ? Number(process.argv[i + 1]) : 3;
-const cli = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
-if (!existsSync(cli)) {
-  console.error('bench/detect: build first (npm run build)');
-  process.exit(2);
-}
-if (spawnSync('nmap', ['--version']).status !== 0) {
-  console.error('bench/detect: nmap is not installed (apt-get install -y nmap)');
-  process.exit(2);
-}
-
-function run(cmd, argv) {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve({ ms: performance.now() - t0, out }) : reject(new Error(`${cmd} exited ${code}: ${err.slice(0, 300)}`))));
-  });
-}
+const rounds = Number(option('--rounds', '3'));
+const cli = builtCli('detect');
+requireNmap('detect');
 
 /** port -> {name, product, version} from our JSONL: service-simple first, a protocol plugin's service where it says more. */
 function ours(jsonl) {
@@ -61,7 +38,6 @@ function theirs(xml) {
   return byPort;
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const services = await startServices([...SERVICE_NAMES]);
 try {
   const ports = services.map((s) => s.port).sort((a, b) => a - b).join(',');

@@ -5,53 +5,17 @@
 // services on the open ports and runs the plugins) and with `--profile ports`, the
 // bare port scan that is what `nmap -sT` does.
 // Loopback only. Usage: node bench/portscan/run.mjs [--rounds N] [--ports SPEC]
-import { spawn, spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { existsSync } from 'node:fs';
+import { builtCli, median, option, requireNmap, timedRun as run } from '../common.mjs';
 
-const args = process.argv.slice(2);
-const opt = (name, def) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : def;
-};
-const rounds = Number(opt('--rounds', '5'));
-const ports = opt('--ports', '-');
+const rounds = Number(option('--rounds', '5'));
+const ports = option('--ports', '-');
 const target = '127.0.0.1';
-const cli = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
-
-if (!existsSync(cli)) {
-  console.error('bench/portscan: build first (npm run build)');
-  process.exit(2);
-}
-if (spawnSync('nmap', ['--version']).status !== 0) {
-  console.error('bench/portscan: nmap is not installed (apt-get install -y nmap)');
-  process.exit(2);
-}
-
-function run(cmd, argv) {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', () => {});
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`${cmd} exited ${code}`));
-      resolve({ ms: performance.now() - t0, out });
-    });
-  });
-}
+const cli = builtCli('portscan');
+requireNmap('portscan');
 
 const openFromWasmap = (out) =>
   new Set(out.split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((e) => e.origin.module === 'portscan').map((e) => e.target.port));
 const openFromNmap = (out) => new Set([...out.matchAll(/(\d+)\/open\/tcp/g)].map((m) => Number(m[1])));
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 const contestants = {
   wasmap: [process.execPath, [cli, 'scan', target, '-p', ports, '-f', 'jsonl', '-q']],

@@ -2,11 +2,10 @@
 // bench/startup: how fast `wasmap --help` starts (goal: well under 200 ms),
 // next to `nmap --version` in the same run. Usage: node bench/startup/run.mjs [--rounds N]
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { builtCli, median, option } from '../common.mjs';
 
-const i = process.argv.indexOf('--rounds');
-const rounds = i > 0 ? Number(process.argv[i + 1]) : 15;
-const cli = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+const rounds = Number(option('--rounds', '15'));
+const cli = builtCli('startup');
 
 function time(cmd, args) {
   const t0 = performance.now();
@@ -14,7 +13,6 @@ function time(cmd, args) {
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}`);
   return performance.now() - t0;
 }
-const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 const cases = [
   ['wasmap --help', process.execPath, [cli, '--help']],
