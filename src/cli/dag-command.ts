@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { isWasmapError, UsageError } from '../errors.js';
 import { isUsageCode } from './fatal.js';
+import { forTerminal, jsonForTerminal, linesForTerminal } from '../report/terminal-text.js';
 import type { ScanEvent } from '../report/event.js';
 import { parseConfigAssignment } from '../modules/config-schema.js';
 import type { ModuleRegistry } from '../modules/registry.js';
@@ -50,7 +51,8 @@ export async function guarded(io: CliIO, body: () => Promise<number>): Promise<v
   try {
     io.exit(await body());
   } catch (e) {
-    const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0];
+    // messages echo DAG files, manifests and plugin errors: escaped for the terminal
+    const msg = forTerminal((e instanceof Error ? e.message : String(e)).split('\n')[0]!);
     if (isWasmapError(e)) {
       io.stderr(`wasmap: error: ${msg}\n`);
       io.exit(isUsageCode(e.code) ? 2 : 1);
@@ -113,7 +115,8 @@ async function readDag(ref: string, deps: DagCommandDeps): Promise<DagText> {
 
 async function printIssues(issues: DagIssue[], out: (t: string) => void): Promise<void> {
   const { formatIssue } = await engine();
-  for (const i of issues) out(formatIssue(i) + '\n');
+  // an issue quotes the DAG file's content
+  for (const i of issues) out(forTerminal(formatIssue(i)) + '\n');
 }
 
 interface Checked {
@@ -168,9 +171,9 @@ export function registerDagCommands(program: Command, deps: DagCommandDeps): Com
     .option('--plugin-dir <dir>', 'register every .wasm plugin in DIR (repeatable)', collectList, [] as string[])
     .action((ref: string, opts: { json?: boolean } & PluginRefs) => guardedRun(async () => {
       const r = await check(ref, deps, opts);
-      if (opts.json) io.stdout(JSON.stringify(r.issues, null, 2) + '\n');
+      if (opts.json) io.stdout(jsonForTerminal(JSON.stringify(r.issues, null, 2)) + '\n');
       else if (r.issues.length) await printIssues(r.issues, io.stdout);
-      else io.stdout(`${r.file}: valid (${r.dag!.nodes.length} nodes)\n`);
+      else io.stdout(`${forTerminal(r.file)}: valid (${r.dag!.nodes.length} nodes)\n`);
       return r.issues.length ? 1 : 0;
     }));
 
@@ -207,7 +210,7 @@ export function registerDagCommands(program: Command, deps: DagCommandDeps): Com
           signal: ac.signal,
           onEvent: (ev) => sink.write(ev),
           onLog: (l) => {
-            if (opts.verbose || l.level === 'warn' || l.level === 'error') io.stderr(`wasmap: ${l.level}: [${l.nodeId}] ${l.msg}\n`);
+            if (opts.verbose || l.level === 'warn' || l.level === 'error') io.stderr(`wasmap: ${l.level}: ${forTerminal(`[${l.nodeId}] ${l.msg}`)}\n`);
           },
           ...(r.overrides ? { overrides: r.overrides } : {}),
         });
@@ -216,7 +219,7 @@ export function registerDagCommands(program: Command, deps: DagCommandDeps): Com
         process.removeListener('SIGTERM', onSignal);
         await sink.close();
       }
-      if (!opts.quiet) io.stderr(formatSummary(result));
+      if (!opts.quiet) io.stderr(linesForTerminal(formatSummary(result)));
       if (interruptedBy) return interruptedBy === 'SIGTERM' ? 143 : 130;
       return result.status === 'ok' ? 0 : 1;
     }));
@@ -243,7 +246,7 @@ export function registerDagCommands(program: Command, deps: DagCommandDeps): Com
       });
       const w0 = Math.max(4, ...rows.map((r) => r[0]!.length));
       const w1 = Math.max(5, ...rows.map((r) => r[1]!.length));
-      for (const r of rows) io.stdout(`${r[0]!.padEnd(w0)}  ${r[1]!.padEnd(w1)}  ${r[2]}`.trimEnd() + '\n');
+      for (const r of rows) io.stdout(forTerminal(`${r[0]!.padEnd(w0)}  ${r[1]!.padEnd(w1)}  ${r[2]}`.trimEnd()) + '\n');
       return 0;
     }));
 

@@ -4,9 +4,12 @@ import { createWriteStream, openSync } from 'node:fs';
 import { UsageError } from '../errors.js';
 import { createWriter, type EventWriter, type OutputFormat } from '../report/writer.js';
 import { withJobId, type ScanEvent } from '../report/event.js';
+import { jsonForTerminal } from '../report/terminal-text.js';
+import { escapedTerminal } from './terminal-stream.js';
 
 export function openEventOutput(file: string | undefined, format: OutputFormat): EventWriter {
-  let out: NodeJS.WritableStream = process.stdout;
+  // on a terminal the same JSON, with C1 and bidi characters as \u escapes
+  let out: NodeJS.WritableStream = process.stdout.isTTY ? escapedTerminal(process.stdout, jsonForTerminal) : process.stdout;
   if (file) {
     try {
       out = createWriteStream('', { fd: openSync(file, 'w') });

@@ -1,5 +1,6 @@
 /** Turns any error that reaches the top into one line on stderr and an exit status. */
 import { isWasmapError } from '../errors.js';
+import { forTerminal, linesForTerminal } from '../report/terminal-text.js';
 
 const USAGE_CODES = new Set(['WASMAP_USAGE', 'WASMAP_TARGET_TOO_LARGE', 'WASMAP_RESOLVE', 'WASMAP_DAG', 'WASMAP_PLUGIN_LOAD']);
 
@@ -13,12 +14,13 @@ export function exitCodeFor(e: unknown): number {
 }
 
 export function reportFatal(e: unknown): number {
-  const message = (e instanceof Error ? e.message : String(e)).split('\n')[0];
+  // messages echo manifests, import names and file content: escaped for the terminal
+  const message = forTerminal((e instanceof Error ? e.message : String(e)).split('\n')[0]!);
   if (isWasmapError(e)) {
     process.stderr.write(`wasmap: error: ${message}\n`);
     return exitCodeFor(e);
   }
   process.stderr.write(`wasmap: internal error: ${message}\n`);
-  if (process.env.WASMAP_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
+  if (process.env.WASMAP_DEBUG && e instanceof Error) process.stderr.write(`${linesForTerminal(e.stack ?? '')}\n`);
   return 1;
 }

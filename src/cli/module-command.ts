@@ -9,13 +9,16 @@ import type { ConfigField, ModuleDescriptor } from '../modules/module.js';
 import type { ModuleRegistry } from '../modules/registry.js';
 import { contractOf } from '../engine/key-contracts.js';
 import { defaultIO, guarded, type CliIO } from './dag-command.js';
+import { forTerminal, jsonForTerminal } from '../report/terminal-text.js';
 
 export interface ModuleCommandDeps {
   registry: () => Promise<ModuleRegistry>;
   io?: Partial<CliIO>;
 }
 
-function table(rows: string[][]): string {
+/** Cells come from plugin manifests: escaped before they are measured. */
+function table(cells: string[][]): string {
+  const rows = cells.map((r) => r.map(forTerminal));
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n') + '\n';
 }
@@ -57,10 +60,11 @@ export function formatModuleInfo(d: ModuleDescriptor): string {
     ...(d.uses?.length ? [`uses:        ${describeKeys(d.uses)} (optional)`] : []),
     `provides:    ${describeKeys(d.provides)}`,
   ];
+  const head = lines.map(forTerminal).join('\n');
   const fields = Object.entries(d.config);
-  if (fields.length === 0) return lines.join('\n') + '\nconfig:      none\n';
+  if (fields.length === 0) return head + '\nconfig:      none\n';
   const rows = [['KEY', 'TYPE', 'RULES', 'DESCRIPTION'], ...fields.map(([k, f]) => [k, fieldType(f), fieldRule(f), f.description ?? ''])];
-  return lines.join('\n') + '\nconfig:\n' + table(rows).split('\n').map((l) => (l ? `  ${l}` : l)).join('\n');
+  return head + '\nconfig:\n' + table(rows).split('\n').map((l) => (l ? `  ${l}` : l)).join('\n');
 }
 
 export function registerModuleCommands(program: Command, deps: ModuleCommandDeps): Command {
@@ -72,7 +76,7 @@ export function registerModuleCommands(program: Command, deps: ModuleCommandDeps
     .option('--json', 'print a JSON array')
     .action((opts: { json?: boolean }) => guarded(io, async () => {
       const all = (await deps.registry()).list();
-      if (opts.json) io.stdout(JSON.stringify(all.map(descriptorJson), null, 2) + '\n');
+      if (opts.json) io.stdout(jsonForTerminal(JSON.stringify(all.map(descriptorJson), null, 2)) + '\n');
       else io.stdout(table([['NAME', 'KIND', 'ORIGIN', 'VERSION', 'DESCRIPTION'], ...all.map((d) => [d.name, d.kind, d.origin ?? 'builtin', d.version, d.description])]));
       return 0;
     }));
@@ -88,7 +92,7 @@ export function registerModuleCommands(program: Command, deps: ModuleCommandDeps
         const hint = suggest(name, registry.list().map((m) => m.name));
         throw new UsageError(`no module named ${name}${hint ? ` (did you mean ${hint}?)` : ''}; see wasmap module list`);
       }
-      io.stdout(opts.json ? JSON.stringify(descriptorJson(d), null, 2) + '\n' : formatModuleInfo(d));
+      io.stdout(opts.json ? jsonForTerminal(JSON.stringify(descriptorJson(d), null, 2)) + '\n' : formatModuleInfo(d));
       return 0;
     }));
 

@@ -4,10 +4,16 @@
  * line per plugin that had something to say (`plugin: summary`, errors) and
  * its findings, most severe first — like nmap's table with NSE output.
  * Host-level results (evaluators) go under a `host` row.
+ *
+ * Plugins are untrusted: rows exist only for ports the port scan reported
+ * (plus the `host` row; results about any other port stay in the machine
+ * formats only), a banner headline comes only from the host's own banner
+ * grabber, and every cell is shown through forTerminal.
  */
 import type { ScanEvent } from './event.js';
 import type { ScanSummary } from './summary.js';
 import { previewBytes } from './encode.js';
+import { forTerminal } from './terminal-text.js';
 
 interface Service {
   name?: string;
@@ -89,29 +95,55 @@ function pushOnce<T>(list: T[], item: T, same: (a: T) => boolean): void {
   if (!list.some(same)) list.push(item);
 }
 
+/**
+ * The host's own banner event (report/event.ts bannerEvent). A plugin's
+ * events always carry a `status` (plugin-events.ts), so a plugin named like
+ * the grabber cannot pass for it and become a port's headline.
+ */
+function isHostBanner(ev: ScanEvent): boolean {
+  return ev.origin.type === 'banner' && ev.origin.module === 'grabber' && !('status' in ev.result) && ev.result.data.banner instanceof Uint8Array;
+}
+
+const rowKey = (port: number, protocol: string): string => (port > 0 ? `${port}/${protocol}` : HOST_ROW);
+
 export function renderTable(events: ScanEvent[], columns: number, summary?: ScanSummary): string {
   const hosts = new Map<string, { hostname?: string; rows: Map<string, Row> }>();
-  const rowOf = (ip: string, hostname: string | undefined, port: number, protocol: string): Row => {
+  const hostOf = (ip: string, hostname: string | undefined) => {
     let h = hosts.get(ip);
     if (!h) hosts.set(ip, (h = { hostname, rows: new Map() }));
-    const key = port > 0 ? `${port}/${protocol}` : HOST_ROW;
-    let row = h.rows.get(key);
-    if (!row) h.rows.set(key, (row = { port, protocol, state: '', reason: '', details: [], findings: [] }));
+    return h;
+  };
+  const newRow = (port: number, protocol: string): Row => ({ port, protocol, state: '', reason: '', details: [], findings: [] });
+  const hostRow = (ip: string, hostname: string | undefined): Row => {
+    const rows = hostOf(ip, hostname).rows;
+    let row = rows.get(HOST_ROW);
+    if (!row) rows.set(HOST_ROW, (row = newRow(0, 'tcp')));
     return row;
   };
+  /** a port the scan reported, if it did */
+  const reported = (ip: string, port: number, protocol: string): Row | undefined => hosts.get(ip)?.rows.get(rowKey(port, protocol));
+
+  // Port rows come from the port scan alone, so nothing else can add one.
+  for (const ev of events) {
+    if (ev.origin.module !== 'portscan' || !(ev.target.port > 0)) continue;
+    const { ip, hostname, port, protocol } = ev.target;
+    const rows = hostOf(ip, hostname).rows;
+    let row = rows.get(rowKey(port, protocol));
+    if (!row) rows.set(rowKey(port, protocol), (row = newRow(port, protocol)));
+    const st = (ev.result.data as { state?: { state?: string; reason?: string } }).state;
+    row.state = forTerminal(String(st?.state ?? ''));
+    row.reason = forTerminal(String(st?.reason ?? ''));
+  }
 
   for (const ev of events) {
+    if (ev.origin.module === 'portscan') continue;
     const { ip, hostname, port, protocol } = ev.target;
-    const row = rowOf(ip, hostname, port, protocol);
-    if (ev.origin.module === 'portscan') {
-      const st = (ev.result.data as { state?: { state?: string; reason?: string } }).state;
-      row.state = st?.state ?? '';
-      row.reason = st?.reason ?? '';
-      continue;
-    }
+    // a port the scan did not report (never found, or left out by --states) has no row to show it in
+    const row = port > 0 ? reported(ip, port, protocol) : hostRow(ip, hostname);
+    if (!row) continue;
     const d = ev.result.data as Record<string, unknown>;
-    if (ev.origin.type === 'banner' && d.banner instanceof Uint8Array) {
-      row.banner ??= previewBytes(d.banner);
+    if (isHostBanner(ev)) {
+      row.banner ??= previewBytes(d.banner as Uint8Array);
       continue;
     }
     const plugin = ev.origin.type;
@@ -122,8 +154,10 @@ export function renderTable(events: ScanEvent[], columns: number, summary?: Scan
     const line = ev.result.error ? `${plugin}: error: ${ev.result.error}` : summaryLine ? `${plugin}: ${summaryLine}` : undefined;
     if (line) pushOnce(row.details, line, (x) => x === line);
     for (const f of findingsOf(ev)) {
-      const target = f.port !== undefined && f.port !== port ? rowOf(ip, hostname, f.port, f.transport ?? protocol) : row;
-      pushOnce(target.findings, f, (x) => x.id === f.id && x.title === f.title);
+      // a host-level result (an evaluator) may place a finding under a reported port (ABI A8);
+      // a per-port result keeps its findings under its own port
+      const named = row.port === 0 && f.port !== undefined ? reported(ip, f.port, f.transport ?? protocol) : undefined;
+      pushOnce((named ?? row).findings, f, (x) => x.id === f.id && x.title === f.title);
     }
   }
   if (hosts.size === 0) return summary?.interrupted ? '' : 'No open ports found.\n';
@@ -139,9 +173,13 @@ export function renderTable(events: ScanEvent[], columns: number, summary?: Scan
     const lead = (a: string, b: string, c: string): string => `  ${a.padEnd(wPort)}  ${b.padEnd(wState)}  ${c.padEnd(wReason)}  `;
     const indent = ' '.repeat(lead('', '', '').length);
     const width = Math.max(20, columns - indent.length);
-    const cut = (s: string): string => (s.length > width ? `${s.slice(0, width - 1)}…` : s);
+    // escaped before measuring, so the cut counts what the terminal shows
+    const cut = (raw: string): string => {
+      const s = forTerminal(raw);
+      return s.length > width ? `${s.slice(0, width - 1)}…` : s;
+    };
 
-    out += `${ip}${h.hostname ? ` (${h.hostname})` : ''}\n`;
+    out += `${forTerminal(ip)}${h.hostname ? ` (${forTerminal(h.hostname)})` : ''}\n`;
     out += `${lead('PORT', 'STATE', 'REASON')}SERVICE / INFO\n`;
     for (const r of rows) {
       const findings = [...r.findings].sort((a, b) => rank(a.severity) - rank(b.severity));

@@ -1,5 +1,7 @@
 import type { Scope } from './host/scope.js';
 import type { HandleTable } from './host/handles.js';
+import { E } from './errno.js';
+import { MIN_CHARGE } from './limits.js';
 import { LimitExceeded } from './traps.js';
 import type { InvocationTarget, Limits, LogLine, PluginManifest } from './types.js';
 
@@ -12,11 +14,26 @@ export class CallContext {
   readonly startedAt = performance.now();
   readonly deadline: number;
   denied = 0;
+  /** Why calls were denied (first few, distinct): what a plugin author needs to fix it. */
+  readonly denials: string[] = [];
   bytesSent = 0;
   bytesReceived = 0;
   outputBytes = 0;
   logBytes = 0;
   logsDropped = 0;
+  /** Operation counts (ABI A3): each also costs at least MIN_CHARGE bytes of its budget. */
+  connects = 0;
+  sends = 0;
+  logLines = 0;
+  #sendCharged = 0;
+  #logCharged = 0;
+  /**
+   * The host error that ended the invocation (a limit, proc_exit, abort).
+   * Kept because a guest with wasm exception handling can catch it with
+   * `catch_all`: the invocation still ends with it, and every later host
+   * call throws it again.
+   */
+  fatal: Error | undefined;
   readonly logs: LogLine[] = [];
   readonly emitted: Record<string, unknown>[] = [];
   memory: WebAssembly.Memory | undefined;
@@ -88,19 +105,63 @@ export class CallContext {
     return true;
   }
 
+  /** Keeps a log line unless `log_bytes` is spent (each line costs at least MIN_CHARGE). */
   log(level: number, message: string, byteLength: number): void {
-    if (this.logBytes + byteLength > this.limits.log_bytes) {
+    const cost = Math.max(byteLength, MIN_CHARGE);
+    if (this.#logCharged + cost > this.limits.log_bytes) {
       this.logsDropped++;
       return;
     }
+    this.#logCharged += cost;
     this.logBytes += byteLength;
+    this.logLines++;
     this.logs.push({ level: Math.min(3, Math.max(0, level | 0)), message });
+  }
+
+  /** Counts a denied call (ABI §6) and keeps its reason; returns EDENIED for the caller. */
+  deny(why: string): number {
+    this.denied++;
+    if (this.denials.length < 8 && !this.denials.includes(why)) this.denials.push(why);
+    return E.DENIED;
+  }
+
+  /**
+   * Charges a send (TCP) or datagram (UDP) of `n` bytes: returns how many of
+   * them may go, or undefined when `send_bytes` is spent.
+   */
+  chargeSend(n: number): number | undefined {
+    const left = this.limits.send_bytes - this.#sendCharged;
+    if (left <= 0) return undefined;
+    const allowed = Math.min(n, left);
+    this.#sendCharged += Math.max(allowed, MIN_CHARGE);
+    this.sends++;
+    return allowed;
+  }
+
+  /** Charges opening a connection or UDP socket against `send_bytes`; false when it is spent. */
+  chargeOpen(): boolean {
+    if (this.#sendCharged >= this.limits.send_bytes) return false;
+    this.#sendCharged += MIN_CHARGE;
+    this.connects++;
+    return true;
+  }
+
+  /** Charges one emitted map of `n` bytes; throws when `emits` or `output_bytes` is passed. */
+  chargeEmit(n: number): void {
+    if (this.emitted.length >= this.limits.emits) throw this.raise(new LimitExceeded('emits', `emit limit of ${this.limits.emits} maps exceeded`));
+    this.chargeOutput(Math.max(n, MIN_CHARGE));
+  }
+
+  /** Records `e` as the error that ends the invocation and returns it, to throw. */
+  raise<E extends Error>(e: E): E {
+    this.fatal ??= e;
+    return e;
   }
 
   /** Counts output bytes; throws when the invocation's output limit is passed. */
   chargeOutput(n: number): void {
     if (this.outputBytes + n > this.limits.output_bytes)
-      throw new LimitExceeded('output_bytes', `output limit of ${this.limits.output_bytes} bytes exceeded`);
+      throw this.raise(new LimitExceeded('output_bytes', `output limit of ${this.limits.output_bytes} bytes exceeded`));
     this.outputBytes += n;
   }
 

@@ -13,10 +13,21 @@ import { wasiImports } from './wasi.js';
 /** Bytes of guest memory the host uses to save the stack while suspended. */
 export const ASYNC_BUFFER = 32 * 1024;
 
-/** Marks the synchronous stretches of guest code for the CPU watchdog. */
+/**
+ * Marks the synchronous stretches of guest code for the CPU watchdog, and
+ * tells the worker when an instance stops to wait and before it goes on.
+ */
 export interface Heartbeat {
   enter(ctx: CallContext): void;
   leave(): void;
+  /** `inst` is suspended in a waiting call: its memory cannot grow until it resumes. */
+  park?(inst: PluginInstance): void;
+  /**
+   * Before a suspended `inst` resumes: undefined to go on at once, or a
+   * promise to wait on first (memory budget, CPU turns), which rejects
+   * when the invocation must end instead.
+   */
+  resume?(inst: PluginInstance): Promise<void> | undefined;
 }
 
 export interface PluginExports {
@@ -68,13 +79,34 @@ export class PluginInstance {
       ...dnsImports(env),
     };
     for (const name of ASYNC_NAMES) wasmap[name] = this.#suspending(wasmap[name]!);
-    const imports = { wasmap, wasi_snapshot_preview1: wasiImports(env), env: envImports(env) } as WebAssembly.Imports;
+    const imports = {
+      wasmap: this.#guarded(wasmap),
+      wasi_snapshot_preview1: this.#guarded(wasiImports(env)),
+      env: this.#guarded(envImports(env)),
+    } as WebAssembly.Imports;
     hb.enter(ctx);
     try {
       this.exports = new WebAssembly.Instance(module, imports).exports as unknown as PluginExports;
     } finally {
       hb.leave();
     }
+  }
+
+  /**
+   * After the host ended the invocation (ctx.fatal), every host call throws
+   * that error again: a guest that caught it with `catch_all` gets no more
+   * I/O and the invocation still ends with it.
+   */
+  #guarded(fns: Record<string, HostFn>): Record<string, HostFn> {
+    const out: Record<string, HostFn> = {};
+    for (const [name, fn] of Object.entries(fns)) {
+      out[name] = (...args: never[]) => {
+        const fatal = this.ctx.fatal;
+        if (fatal) throw fatal;
+        return fn(...args);
+      };
+    }
+    return out;
   }
 
   get memory(): WebAssembly.Memory {
@@ -119,11 +151,20 @@ export class PluginInstance {
     const ex = this.exports;
     let r: R;
     do {
-      ex.asyncify_stop_unwind!();
+      try {
+        ex.asyncify_stop_unwind!();
+      } catch (e) {
+        // Asyncify checks the area's end only here: the state has already
+        // overrun it, into the plugin's own memory, so the instance is dropped
+        throw e instanceof WebAssembly.RuntimeError ? new PluginFault(`suspended with more than ${ASYNC_BUFFER >> 10} KiB of saved call state (ABI A2)`) : e;
+      }
       this.#state = NORMAL;
+      this.hb.park?.(this);
       const p = this.#pending!;
       this.#pending = undefined;
       this.#value = await Promise.race([p, this.ctx.wall()]);
+      const gate = this.hb.resume?.(this);
+      if (gate) await gate;
       // A wait clamped to the wall time may finish just as it runs out: the wall wins.
       if (this.ctx.remainingMs() < 1) throw this.ctx.wallExceeded();
       this.#state = REWINDING;

@@ -15,7 +15,15 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   recv_bytes: 4 << 20, // per invocation; recv returns -7
   output_bytes: 1 << 20, // return value + emits; the invocation fails
   log_bytes: 64 << 10, // further lines dropped and counted
+  emits: 256, // emitted maps per invocation; the next one ends it
 });
+
+/**
+ * Every operation costs at least this many bytes of its budget (a send or
+ * datagram of send_bytes, a log line of log_bytes, an emit of output_bytes),
+ * so empty items cannot be repeated for free.
+ */
+export const MIN_CHARGE = 64;
 
 export const LIMIT_KEYS = Object.keys(DEFAULT_LIMITS) as (keyof Limits)[];
 
@@ -29,6 +37,7 @@ const CEILING: Limits = {
   recv_bytes: 2 ** 40,
   output_bytes: 1 << 30,
   log_bytes: 1 << 30,
+  emits: 1 << 20,
 };
 
 /** Why `value` is not a valid setting for `key`, or undefined when it is. */

@@ -1,3 +1,4 @@
+import { KEY_CONTRACTS } from '../engine/key-contracts.js';
 import { checkSchema } from '../modules/config-schema.js';
 import { limitProblem } from './limits.js';
 import type { ConfigField, Limits, PluginKind, PluginManifest, PluginMatch } from './types.js';
@@ -14,6 +15,24 @@ const NAME_RE = /^[a-z0-9][a-z0-9-]*$/;
 // semver.org's regular expression
 const SEMVER_RE =
   /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
+
+/**
+ * Names a plugin cannot take: the host's own event origins (`origin.type`)
+ * and built-in modules, so a plugin's events can never pass for the host's.
+ */
+export const RESERVED_NAMES: readonly string[] = [
+  'portscan', 'banner', 'grabber', 'error', 'host', 'wasmap', 'plugin',
+  'target-expansion', 'tcp-probe-discovery', 'connect-scanner', 'udp-scanner', 'banner-grabber', 'file-reporter',
+];
+
+/**
+ * DataContext keys only the host writes: scan targets, ports, banners and
+ * the plugin kinds' own result keys. A plugin that could write them could
+ * send other plugins to addresses the user never scanned, or make the DAG
+ * invalid. `service_fingerprints` is the exception for identifiers (below).
+ */
+export const HOST_KEYS: ReadonlySet<string> = new Set([...KEY_CONTRACTS.keys(), 'evaluator_results']);
+const KEY_RE = /^[a-z][a-z0-9_]{0,63}$/;
 
 export class ManifestError extends Error {}
 
@@ -63,6 +82,20 @@ function match(v: unknown): PluginMatch {
   return out;
 }
 
+/** A key a plugin may provide: its own (not the host's), or fingerprints from an identifier. */
+function providedKey(m: PluginManifest, key: string, field: string): void {
+  if (key === 'service_fingerprints') {
+    // an identifier never reads fingerprints, so plugins can never wait on each other in a cycle
+    if (m.kind === 'detection') return;
+    if (m.kind === 'scanner' && (m.match.services ?? []).length === 0) return;
+    fail(field, m.kind === 'scanner'
+      ? '"service_fingerprints" cannot come from a scanner whose match names services (it would wait on itself)'
+      : `"service_fingerprints" is written by scanner and detection plugins only`);
+  }
+  if (HOST_KEYS.has(key)) fail(field, `"${key}" is a host key; plugins cannot write it`);
+  if (!KEY_RE.test(key)) fail(field, `"${key}" must match [a-z][a-z0-9_]* (at most 64 characters)`);
+}
+
 export function validateManifest(raw: unknown): PluginManifest {
   if (!isMap(raw)) return fail('(root)', 'must be a msgpack map');
   if (raw.abi === undefined) fail('abi', 'is missing');
@@ -105,6 +138,8 @@ export function validateManifest(raw: unknown): PluginManifest {
     config,
     limits,
   };
+  if (RESERVED_NAMES.includes(name)) fail('name', `"${name}" is reserved for the host`);
+  m.provides.forEach((k, i) => providedKey(m, k, `provides[${i}]`));
   for (const k of ['description', 'author', 'license'] as const) {
     const v = str(raw, k, false);
     if (v !== undefined) m[k] = v;

@@ -2,17 +2,25 @@ import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { WasmapError } from '../errors.js';
-import { asyncifyCached, defaultCacheDir } from './asyncify.js';
+import { asyncifyCached, defaultCacheDir, resolveTransformLimits, TransformError, transformPrecheck, type TransformLimits } from './asyncify.js';
 import { resolveLimits } from './limits.js';
 import { ASYNC_IMPORTS, exportProblems, offendingImports } from './linker.js';
 import { ManifestError, validateManifest } from './manifest.js';
 import { decodeBounded, MsgpackError } from './msgpack.js';
 import type { Limits, LoadedPlugin } from './types.js';
-import { capMemory, readWasm, type WasmInfo } from './wasm-binary.js';
+import { capMemory, capTables, readWasm, type WasmInfo } from './wasm-binary.js';
 
 export const DEFAULT_MAX_BYTES = 16 << 20;
 const MANIFEST_SECTION = 'wasmap.manifest';
 const PAGE = 65536;
+/**
+ * Tables live outside the linear memory and its memory_mb cap, and V8 lets
+ * one grow to 10 million entries, each grow one uninterruptible call (3 s,
+ * 300 MB). Real plugins define one table of at most a few hundred entries.
+ * A table costs about 28 bytes per entry: 4 × 100,000 is at most ~11 MiB.
+ */
+export const MAX_TABLES = 4;
+export const MAX_TABLE_ENTRIES = 100_000;
 
 export interface LoadOptions {
   /** Largest accepted file; default 16 MiB. */
@@ -21,6 +29,10 @@ export interface LoadOptions {
   cacheDir?: string;
   /** User limit overrides (the manifest may lower them further). */
   limits?: Partial<Limits>;
+  /** Budgets of the Asyncify transform; default DEFAULT_TRANSFORM_LIMITS (60 s of CPU, 512 MiB). */
+  transformLimits?: Partial<TransformLimits>;
+  /** Stops a transform in progress (the plugin is then refused as interrupted). */
+  signal?: AbortSignal;
 }
 
 const refuse = (where: string, reason: string): never => {
@@ -53,13 +65,29 @@ function memoryCap(info: WasmInfo, limits: Limits, where: string): number | unde
   return mem.maximum === undefined || mem.maximum > capPages ? capPages : undefined;
 }
 
+/** The table checks (ABI A1): how many, how large they start. */
+function checkTables(info: WasmInfo, where: string): void {
+  if (info.tables.length > MAX_TABLES) refuse(where, `module defines ${info.tables.length} tables (at most ${MAX_TABLES})`);
+  for (const [i, t] of info.tables.entries()) {
+    if (t.initial > MAX_TABLE_ENTRIES) refuse(where, `table ${i} starts with ${t.initial} entries, above the limit of ${MAX_TABLE_ENTRIES}`);
+  }
+}
+
+/** The refusal for a transform that did not complete. */
+function transformRefusal(e: unknown): string {
+  if (e instanceof TransformError) return `Asyncify transform ${e.message}`;
+  return `Asyncify transform failed: ${e instanceof Error ? e.message : String(e)}`;
+}
+
 /**
  * Loads and checks one plugin (ABI §1–3, §10): size, validity, manifest,
- * imports, exports, memory; applies Asyncify when the plugin waits on the
- * network and caps its memory. Throws WasmapError WASMAP_PLUGIN_LOAD.
+ * imports, exports, memory, tables; applies Asyncify when the plugin waits
+ * on the network and caps its memory and tables. Throws WasmapError
+ * WASMAP_PLUGIN_LOAD.
  */
 export async function loadPlugin(pathOrBytes: string | Uint8Array, opts: LoadOptions = {}): Promise<LoadedPlugin> {
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
+  const transformLimits = resolveTransformLimits(opts.transformLimits); // UsageError: the caller's mistake
   const path = typeof pathOrBytes === 'string' ? pathOrBytes : '<bytes>';
   let where = typeof pathOrBytes === 'string' ? basename(pathOrBytes) : 'plugin';
   const bytes = typeof pathOrBytes === 'string' ? await readCapped(pathOrBytes, maxBytes) : pathOrBytes;
@@ -96,16 +124,19 @@ export async function loadPlugin(pathOrBytes: string | Uint8Array, opts: LoadOpt
     return refuse(where, (e as Error).message);
   }
   memoryCap(info, limits, where);
+  checkTables(info, where);
 
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   const imports = info.imports.map((i) => `${i.module}.${i.name}`);
   const asyncified = imports.some((i) => ASYNC_IMPORTS.includes(i));
   let run = bytes;
   if (asyncified) {
+    const absurd = transformPrecheck(info);
+    if (absurd) refuse(where, `not transformed (Asyncify): ${absurd}`);
     try {
-      run = (await asyncifyCached(bytes, sha256, opts.cacheDir ?? defaultCacheDir())).bytes;
+      run = (await asyncifyCached(bytes, sha256, opts.cacheDir ?? defaultCacheDir(), { limits: transformLimits, signal: opts.signal })).bytes;
     } catch (e) {
-      return refuse(where, `Asyncify transform failed: ${(e as Error).message}`);
+      return refuse(where, transformRefusal(e));
     }
   }
   // Re-check what will actually run (it may come from an on-disk cache).
@@ -113,7 +144,10 @@ export async function loadPlugin(pathOrBytes: string | Uint8Array, opts: LoadOpt
   const runBad = offendingImports(runInfo);
   if (runBad.length) refuse(where, `transformed module imports ${runBad.join(', ')}`);
   const cap = memoryCap(runInfo, limits, where);
+  checkTables(runInfo, where);
+  // The table section comes before the memory section: rewriting the memory keeps runInfo's table offsets.
   if (cap !== undefined) run = capMemory(run, runInfo, cap);
+  run = capTables(run, runInfo, MAX_TABLE_ENTRIES);
   let module: WebAssembly.Module;
   try {
     module = await WebAssembly.compile(run);

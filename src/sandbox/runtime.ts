@@ -5,9 +5,11 @@ import { workerUrl } from '../worker-url.js';
 import { validateConfig } from './config.js';
 import { parseAllowNet, type AllowEntry } from './host/scope.js';
 import { resolveLimits } from './limits.js';
+import { defaultMemoryBudgetMb, mbToPages, PAGE } from './memory-budget.js';
 import { loadPlugin } from './plugin.js';
-import { WorkerPool } from './pool.js';
+import { WorkerPool, type PoolMemory } from './pool.js';
 import { encode } from './msgpack.js';
+import { readWasm } from './wasm-binary.js';
 import type { InvocationInput, InvocationResult, Limits, LoadedPlugin, RuntimeOptions } from './types.js';
 import type { WireInput } from './wire.js';
 
@@ -25,6 +27,7 @@ export class PluginRuntime {
   readonly #limits: Partial<Limits>;
   readonly #allowNet: AllowEntry[];
   readonly #workers: number;
+  readonly #memory: PoolMemory;
   readonly #cacheDir: string | undefined;
   readonly #script: string | URL;
   #pool: WorkerPool | undefined;
@@ -44,6 +47,7 @@ export class PluginRuntime {
       }
     });
     this.#workers = Math.max(1, opts.workers ?? availableParallelism());
+    this.#memory = memoryBudget(opts, this.#workers);
     this.#cacheDir = opts.cacheDir;
     this.#script = opts.workerScript ?? workerUrl('./worker.js', import.meta.url);
   }
@@ -58,15 +62,30 @@ export class PluginRuntime {
     return this.#pool?.reruns ?? 0;
   }
 
-  #getPool(): WorkerPool {
-    if (this.#closed) throw new WasmapError('WASMAP_INTERNAL', 'plugin runtime is closed');
-    return (this.#pool ??= new WorkerPool(this.#workers, this.#script, this.#allowNet));
+  /** Names of the plugins quarantined so far: they run on a worker of their own, or are refused (ABI A6). */
+  get quarantined(): string[] {
+    return this.#pool?.quarantined() ?? [];
   }
 
-  async load(pathOrBytes: string | Uint8Array): Promise<LoadedPlugin> {
+  /**
+   * The plugin memory budget (ABI A6) in bytes, and what is charged against
+   * it: now, and the most at any moment so far.
+   */
+  get pluginMemory(): { budgetBytes: number; workerBudgetBytes: number; usedBytes: number; peakBytes: number } {
+    const use = this.#pool?.memoryUse() ?? { usedBytes: 0, peakBytes: 0 };
+    return { budgetBytes: this.#memory.totalPages * PAGE, workerBudgetBytes: this.#memory.workerPages * PAGE, ...use };
+  }
+
+  #getPool(): WorkerPool {
+    if (this.#closed) throw new WasmapError('WASMAP_INTERNAL', 'plugin runtime is closed');
+    return (this.#pool ??= new WorkerPool(this.#workers, this.#script, this.#allowNet, this.#memory));
+  }
+
+  /** `signal` stops a load in progress (an Asyncify transform): the plugin is refused as interrupted. */
+  async load(pathOrBytes: string | Uint8Array, opts: { signal?: AbortSignal } = {}): Promise<LoadedPlugin> {
     let p: LoadedPlugin;
     try {
-      p = await loadPlugin(pathOrBytes, { cacheDir: this.#cacheDir, limits: this.#limits });
+      p = await loadPlugin(pathOrBytes, { cacheDir: this.#cacheDir, limits: this.#limits, signal: opts.signal });
     } catch (e) {
       if (refused.hasSubscribers)
         refused.publish({ source: typeof pathOrBytes === 'string' ? pathOrBytes : '<bytes>', message: (e as Error).message });
@@ -84,7 +103,10 @@ export class PluginRuntime {
     this.#ids.set(p, pid);
     // A plugin loaded elsewhere gets this runtime's limits; its memory cap stays as loaded.
     const limits = { ...resolveLimits(this.#limits, p.manifest.limits), memory_mb: p.limits.memory_mb };
-    this.#getPool().register({ pid, module: p.module, manifest: p.manifest, limits, asyncified: p.asyncified });
+    // The memory's maximum as the engine enforces it (capped at load).
+    const max = readWasm(p.runBytes).memories[0]?.maximum;
+    const memoryPages = Math.min(max ?? Infinity, mbToPages(p.limits.memory_mb));
+    this.#getPool().register({ pid, module: p.module, manifest: p.manifest, limits, asyncified: p.asyncified, memoryPages });
     return pid;
   }
 
@@ -139,3 +161,14 @@ export class PluginRuntime {
   }
 }
 
+
+/** The plugin memory budgets: RuntimeOptions, else half the machine's memory shared by the workers. */
+function memoryBudget(opts: RuntimeOptions, workers: number): PoolMemory {
+  for (const key of ['memoryBudgetMb', 'workerMemoryBudgetMb'] as const) {
+    const v = opts[key];
+    if (v !== undefined && !(Number.isInteger(v) && v > 0 && v <= 1 << 24)) throw new UsageError(`${key} must be a positive integer of MiB (at most ${1 << 24})`);
+  }
+  const totalPages = mbToPages(opts.memoryBudgetMb ?? defaultMemoryBudgetMb());
+  const workerPages = Math.min(totalPages, opts.workerMemoryBudgetMb !== undefined ? mbToPages(opts.workerMemoryBudgetMb) : Math.floor(totalPages / workers));
+  return { totalPages, workerPages };
+}

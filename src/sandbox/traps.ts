@@ -6,9 +6,9 @@ import type { Limits } from './types.js';
  * a result by the worker.
  */
 
-/** A limit of ABI §10 was hit; `key` names it. */
+/** A limit of ABI §10 was hit, or the pool's plugin memory budget (`memory_total`, A6); `key` names it. */
 export class LimitExceeded extends Error {
-  constructor(readonly key: keyof Limits, message: string) {
+  constructor(readonly key: keyof Limits | 'memory_total', message: string) {
     super(message);
   }
 }

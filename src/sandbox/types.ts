@@ -19,6 +19,7 @@ export interface Limits {
   recv_bytes: number;
   output_bytes: number;
   log_bytes: number;
+  emits: number;
 }
 
 export interface PluginMatch {
@@ -83,11 +84,18 @@ export interface InvocationInput {
 export interface SandboxStats {
   duration_ms: number;
   denied: number;
+  /** Why calls were denied (first 8 distinct reasons), e.g. `tcp_connect needs capability "network" …`. */
+  denials?: string[];
   bytes_sent: number;
   bytes_received: number;
   /** The ABI §10 key of the limit that ended the invocation. */
   limit?: string;
   logs_dropped?: number;
+  /** Operations, when non-zero (each also costs at least MIN_CHARGE bytes of its budget). */
+  connects?: number;
+  sends?: number;
+  log_lines?: number;
+  emits?: number;
 }
 
 export interface LogLine {
@@ -119,6 +127,10 @@ export interface RuntimeOptions {
   allowNet?: string[];
   /** Asyncify cache directory; default `$XDG_CACHE_HOME/wasmap/asyncify`. */
   cacheDir?: string;
+  /** Plugin memory budget of the whole pool, MiB; default half the machine's memory (ABI A6). */
+  memoryBudgetMb?: number;
+  /** Plugin memory budget of each worker, MiB; default `memoryBudgetMb` / `workers`. */
+  workerMemoryBudgetMb?: number;
   /**
    * Worker entry script. Defaults to the compiled `worker.js` next to the
    * runtime (under `dist/` when running from `.ts` sources: build first);

@@ -63,8 +63,7 @@ export function wasiImports(env: HostEnv): Record<string, (...args: never[]) => 
       }
       const ctx = env.ctx();
       const bytes = Buffer.concat(parts);
-      if (ctx.logBytes + total > ctx.limits.log_bytes) ctx.logsDropped++;
-      else ctx.log(fd === 1 ? 1 : 2, lossy.decode(bytes).replace(/\n$/, ''), total);
+      ctx.log(fd === 1 ? 1 : 2, lossy.decode(bytes).replace(/\n$/, ''), total);
       return putU32(nwritten, total) ? SUCCESS : FAULT;
     },
     fd_fdstat_get: (fd: number, out: number) => {
@@ -85,7 +84,7 @@ export function wasiImports(env: HostEnv): Record<string, (...args: never[]) => 
     },
     sched_yield: () => SUCCESS,
     proc_exit: (code: number) => {
-      throw new ProcExit(code);
+      throw env.ctx().raise(new ProcExit(code));
     },
   };
   const out: Record<string, (...args: never[]) => unknown> = {};

@@ -11,17 +11,38 @@ export interface WorkerInit {
   /** Float64Array view, see HB_* offsets. */
   heartbeat: SharedArrayBuffer;
   allowNet: AllowEntry[];
+  /** The plugin memory budget (memory-budget.ts). */
+  memory: MemoryInit;
 }
 
-/** Heartbeat slots: when the current guest stretch began (epoch ms, 0 = none), whose, its budget, which limit. */
+export interface MemoryInit {
+  /** Int32Array view shared by the pool and all workers, see MEM_* offsets (memory-budget.ts). */
+  shared: SharedArrayBuffer;
+  /** Budgets in 64 KiB pages: this worker's and the whole pool's. */
+  workerPages: number;
+  totalPages: number;
+}
+
+/**
+ * Heartbeat slots: when the current guest stretch began (epoch ms, 0 =
+ * none), whose, its budget, which limit; for a cpu_ms stretch also the
+ * invocation's wall deadline (epoch ms, 0 = none). Then, set once, the
+ * worker's kernel thread id (0 = unknown: the watchdog measures wall time),
+ * and the plugin memory pages this worker holds in the pool-wide count
+ * (released by the pool when the worker exits).
+ */
 export const HB_START = 0;
 export const HB_INVOCATION = 1;
 export const HB_BUDGET = 2;
 export const HB_KIND = 3; // 0 = cpu_ms, 1 = wall_ms
-export const HB_SLOTS = 4;
+export const HB_DEADLINE = 4;
+export const HB_TID = 5;
+export const HB_MEM_PAGES = 6;
+export const HB_SLOTS = 7;
 
 export type ToWorker =
-  | { t: 'plugin'; pid: number; module: WebAssembly.Module; manifest: PluginManifest; limits: Limits; asyncified: boolean }
+  /** `memoryPages`: the most the plugin's memory can grow to (its maximum, capped at memory_mb). */
+  | { t: 'plugin'; pid: number; module: WebAssembly.Module; manifest: PluginManifest; limits: Limits; asyncified: boolean; memoryPages: number }
   | { t: 'drop'; pid: number }
   | { t: 'invoke'; id: number; pid: number; configKey: string; input: WireInput };
 

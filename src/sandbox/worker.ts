@@ -1,5 +1,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import { Admission, type Entrant } from './admission.js';
 import { CallContext } from './call-context.js';
+import { kernelThreadId } from './cpu-clock.js';
+import { LONG_MS } from './cpu-share.js';
 import { HandleTable } from './host/handles.js';
 import { Scope } from './host/scope.js';
 import { ASYNC_BUFFER, PluginInstance, type Heartbeat } from './instance.js';
@@ -7,7 +10,8 @@ import { decodeBounded, encode, MsgpackError } from './msgpack.js';
 import { buildResult, isMap, type Ending } from './result.js';
 import { describeTrap, LimitExceeded, PluginAbort, PluginFault, ProcExit } from './traps.js';
 import type { Limits, PluginManifest } from './types.js';
-import { HB_BUDGET, HB_INVOCATION, HB_KIND, HB_START, now, type FromWorker, type ToWorker, type WireInput, type WorkerInit } from './wire.js';
+import { PAGE } from './memory-budget.js';
+import { HB_BUDGET, HB_DEADLINE, HB_INVOCATION, HB_KIND, HB_MEM_PAGES, HB_START, HB_TID, type FromWorker, type ToWorker, type WireInput, type WorkerInit } from './wire.js';
 
 /**
  * Worker side of the pool: hosts many guest instances on one event loop.
@@ -32,6 +36,17 @@ const IDLE_BYTES_MAX = 256 << 20;
 let idleBytes = 0;
 const idleSize = new WeakMap<PluginInstance, number>();
 
+// The watchdog reads this thread's CPU clock (cpu-clock.ts).
+hbv[HB_TID] = kernelThreadId();
+/** CPU turns and the memory budget (admission.ts): invocations hold charges; idle instances count as their size. */
+const gates = new Admission<Registered>(init.memory, (pages) => (hbv[HB_MEM_PAGES] = pages), evictIdle);
+/** Live invocations by id (a number key: no per-invocation object hashing on the hot path). */
+const running = new Map<number, Entrant<Registered>>();
+const timeOrigin = performance.timeOrigin;
+let stretchAt = 0;
+let stretchOf: CallContext | undefined;
+const pagesOf = (inst: PluginInstance): number => inst.memory.buffer.byteLength / PAGE;
+
 const heartbeat: Heartbeat = {
   enter(ctx) {
     const left = ctx.finished ? Infinity : ctx.remainingMs();
@@ -39,10 +54,24 @@ const heartbeat: Heartbeat = {
     hbv[HB_INVOCATION] = ctx.id;
     hbv[HB_BUDGET] = Math.min(cpu, left);
     hbv[HB_KIND] = cpu <= left ? 0 : 1;
-    hbv[HB_START] = now();
+    hbv[HB_DEADLINE] = ctx.finished ? 0 : timeOrigin + ctx.deadline;
+    stretchOf = ctx;
+    stretchAt = performance.now();
+    hbv[HB_START] = timeOrigin + stretchAt;
   },
   leave() {
     hbv[HB_START] = 0;
+    const ms = performance.now() - stretchAt;
+    const e = ms >= LONG_MS && stretchOf ? running.get(stretchOf.id) : undefined;
+    if (e) gates.cpu.ran(e.plugin, ms);
+  },
+  park(inst) {
+    const e = running.get(inst.ctx.id);
+    if (e) gates.memory.settle(e, pagesOf(inst));
+  },
+  resume(inst) {
+    const e = running.get(inst.ctx.id);
+    return e && gates.before(e, e.plugin.memoryPages);
   },
 };
 
@@ -51,6 +80,7 @@ interface Registered {
   manifest: PluginManifest;
   limits: Limits;
   asyncified: boolean;
+  memoryPages: number;
   idle: Map<string, PluginInstance[]>;
 }
 const plugins = new Map<number, Registered>();
@@ -58,6 +88,7 @@ const plugins = new Map<number, Registered>();
 let outbox: FromWorker[] = [];
 let flushing = false;
 function send(m: FromWorker, now = false): void {
+  if (m.t !== 'emit') ended(m.id);
   outbox.push(m);
   // Emits go at once: if the guest then spins until the watchdog stops this
   // worker, they are still kept (ABI §4).
@@ -123,7 +154,23 @@ function invoke(m: Extract<ToWorker, { t: 'invoke' }>): void {
   const ctx = new CallContext(m.id, p.manifest, p.limits, input.target, scope, new HandleTable(), (rec) =>
     send({ t: 'emit', id: m.id, rec }, true),
   );
-  const st: RunState = { p, m, ctx, inst: takeIdle(p, m.configKey), ptr: 0, allocLen: 0 };
+  const entrant: Entrant<Registered> = { ctx, plugin: p, pages: 0, ended: false };
+  running.set(m.id, entrant);
+  const st: RunState = { p, m, ctx, inst: takeIdle(p, m.configKey, entrant), ptr: 0, allocLen: 0 };
+  let gate: Promise<void> | undefined;
+  try {
+    gate = gates.before(entrant, p.memoryPages);
+  } catch (e) {
+    return finish(st, undefined, e);
+  }
+  if (gate) gate.then(() => begin(st), (e: unknown) => finish(st, undefined, e));
+  else begin(st);
+}
+
+/** Runs an invocation that has its CPU turn and memory: on an idle instance, or a new one. */
+function begin(st: RunState): void {
+  const { p, ctx } = st;
+  const input: WireInput = st.m.input;
   try {
     if (st.inst) {
       st.inst.ctx = ctx;
@@ -187,6 +234,7 @@ function finish(st: RunState, ret: unknown, err: unknown): void {
   let healthy = false;
   try {
     if (err !== undefined) throw err;
+    if (ctx.fatal) throw ctx.fatal; // the guest caught the host's error (catch_all) and returned
     if (typeof ret !== 'bigint') throw new PluginFault('wasmap_run did not return an i64');
     const packed = BigInt.asUintN(64, ret);
     if (packed !== 0n) {
@@ -211,18 +259,29 @@ function finish(st: RunState, ret: unknown, err: unknown): void {
   const sandbox = {
     duration_ms: Math.round((performance.now() - ctx.startedAt) * 1000) / 1000,
     denied: ctx.denied,
+    ...(ctx.denials.length ? { denials: ctx.denials } : {}),
     bytes_sent: ctx.bytesSent,
     bytes_received: ctx.bytesReceived,
     ...(ctx.logsDropped ? { logs_dropped: ctx.logsDropped } : {}),
+    ...(ctx.connects ? { connects: ctx.connects } : {}),
+    ...(ctx.sends ? { sends: ctx.sends } : {}),
+    ...(ctx.logLines ? { log_lines: ctx.logLines } : {}),
+    ...(ctx.emitted.length ? { emits: ctx.emitted.length } : {}),
   };
   const result = buildResult(p.manifest, output, ctx.emitted, end, sandbox, ctx.logs);
   result.emitted = [];
   send({ t: 'done', id: m.id, result });
 }
 
-function takeIdle(p: Registered, key: string): PluginInstance | undefined {
+/** An idle instance for invocation `e`, whose charge takes over the instance's pages. */
+function takeIdle(p: Registered, key: string, e: Entrant<Registered>): PluginInstance | undefined {
   const inst = p.idle.get(key)?.pop();
-  if (inst) idleBytes -= idleSize.get(inst) ?? 0;
+  if (inst) {
+    const size = idleSize.get(inst) ?? 0;
+    idleBytes -= size;
+    e.pages = size / PAGE;
+    inst.ctx = e.ctx;
+  }
   return inst;
 }
 
@@ -231,11 +290,18 @@ function release(p: Registered, key: string, inst: PluginInstance, healthy: bool
   const size = inst.memory.buffer.byteLength;
   const large = size > IDLE_INSTANCE_BYTES_MAX;
   const keep = large ? !(list ?? []).some((i) => (idleSize.get(i) ?? 0) > IDLE_INSTANCE_BYTES_MAX) : (list?.length ?? 0) < MAX_IDLE;
-  if (healthy && keep && idleBytes + size <= IDLE_BYTES_MAX) {
+  // An instance kept idle while another invocation waits for memory would hold what it waits for.
+  if (healthy && keep && idleBytes + size <= IDLE_BYTES_MAX && !gates.memory.waiting) {
     if (!list) p.idle.set(key, (list = []));
     list.push(inst);
     idleSize.set(inst, size);
     idleBytes += size;
+    // Idle, the instance is counted as what its memory holds; the invocation hands those pages over.
+    const e = running.get(inst.ctx.id);
+    if (e) {
+      gates.memory.settle(e, size / PAGE);
+      e.pages = 0;
+    }
     return;
   }
   if (healthy && inst.exports.wasmap_cleanup) {
@@ -245,6 +311,30 @@ function release(p: Registered, key: string, inst: PluginInstance, healthy: bool
       /* dropped anyway */
     }
   }
+  const e = running.get(inst.ctx.id);
+  if (e) gates.memory.release(e);
+}
+
+/** The invocation is over (its result or failure is being sent): it waits for nothing and holds nothing. */
+function ended(id: number): void {
+  const e = running.get(id);
+  if (!e) return;
+  running.delete(id);
+  gates.ended(e);
+}
+
+/**
+ * Drops every idle instance (without wasmap_cleanup: guest code could grow
+ * memory the budget does not have) when memory is short; true if any.
+ */
+function evictIdle(): boolean {
+  const dropped: PluginInstance[] = [];
+  for (const p of plugins.values()) for (const list of p.idle.values()) dropped.push(...list.splice(0));
+  let bytes = 0;
+  for (const inst of dropped) bytes += idleSize.get(inst) ?? 0;
+  idleBytes -= bytes;
+  gates.memory.give(bytes / PAGE);
+  return dropped.length > 0;
 }
 
 // Host code never leaves a rejection unhandled on purpose; if one slips
@@ -255,9 +345,14 @@ process.on('unhandledRejection', (e) => {
 
 port.on('message', (batch: ToWorker[]) => {
   for (const m of batch) {
-    if (m.t === 'plugin') plugins.set(m.pid, { module: m.module, manifest: m.manifest, limits: m.limits, asyncified: m.asyncified, idle: new Map() });
+    if (m.t === 'plugin') plugins.set(m.pid, { module: m.module, manifest: m.manifest, limits: m.limits, asyncified: m.asyncified, memoryPages: m.memoryPages, idle: new Map() });
     else if (m.t === 'drop') {
-      for (const list of plugins.get(m.pid)?.idle.values() ?? []) for (const i of list) idleBytes -= idleSize.get(i) ?? 0;
+      const p = plugins.get(m.pid);
+      for (const list of p?.idle.values() ?? []) for (const i of list) {
+        idleBytes -= idleSize.get(i) ?? 0;
+        gates.memory.give((idleSize.get(i) ?? 0) / PAGE);
+      }
+      if (p) gates.cpu.forget(p);
       plugins.delete(m.pid);
     }
     else {

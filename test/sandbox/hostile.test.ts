@@ -102,11 +102,16 @@ describe('hostile plugins', () => {
 
   it('ends an emit flood at output_bytes and keeps the emits that fit', async () => {
     let delivered = 0;
-    const r = await rt.invoke(await load('emit-flood'), { target: { ip: '127.0.0.1', port: 1, transport: 'tcp' } }, () => delivered++);
-    expect(r.status).toBe('application-error');
-    expect(r.sandbox.limit).toBe('output_bytes');
-    expect(r.emitted).toHaveLength(Math.floor((1 << 20) / 100));
-    expect(delivered).toBe(r.emitted.length);
+    const many = testRuntime({ workers: 1, limits: { emits: 1 << 20 } }); // the count limit is hostile-ops' case
+    try {
+      const r = await many.invoke(await many.load(compileWat('emit-flood')), { target: { ip: '127.0.0.1', port: 1, transport: 'tcp' } }, () => delivered++);
+      expect(r.status).toBe('application-error');
+      expect(r.sandbox.limit).toBe('output_bytes');
+      expect(r.emitted).toHaveLength(Math.floor((1 << 20) / 100));
+      expect(delivered).toBe(r.emitted.length);
+    } finally {
+      await many.close();
+    }
   });
 
   it('refuses malformed msgpack output and a malformed emit', async () => {

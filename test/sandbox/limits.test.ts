@@ -7,7 +7,7 @@ describe('limits', () => {
   it('has the ABI §10 defaults', () => {
     expect(DEFAULT_LIMITS).toEqual({
       memory_mb: 64, cpu_ms: 1000, wall_ms: 10000, connections: 16,
-      send_bytes: 1048576, recv_bytes: 4194304, output_bytes: 1048576, log_bytes: 65536,
+      send_bytes: 1048576, recv_bytes: 4194304, output_bytes: 1048576, log_bytes: 65536, emits: 256,
     });
   });
 

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PluginRuntime } from '../../src/sandbox/index.js';
+import { MIN_CHARGE } from '../../src/sandbox/limits.js';
 import { silentServer, tcpServer, tempDir, testRuntime, type TestServer } from './helpers/fixtures.js';
 import { compileWat } from './helpers/wat.js';
 
@@ -34,13 +35,21 @@ describe('network host functions and scope', () => {
 
   const target = (ip: string, port: number) => ({ ip, port, transport: 'tcp' as const });
 
-  it('connects to the target itself, by IP and by a name that resolves to it', async () => {
+  it('connects to the target itself, by IP and by its own hostname', async () => {
     const p = await rt.load(connectTo(['network']));
     const byIp = await rt.invoke(p, { target: target('127.0.0.1', on1.port), config: { host: '127.0.0.1' } });
     expect(byIp.data).toBe(1);
-    const byName = await rt.invoke(p, { target: target('127.0.0.1', on1.port), config: { host: 'localhost' } });
+    const byName = await rt.invoke(p, { target: { ...target('127.0.0.1', on1.port), hostname: 'localhost' }, config: { host: 'LocalHost' } });
     expect(byName.data).toBe(1);
     expect(byName.sandbox.denied).toBe(0);
+  });
+
+  it('resolves another name only for a plugin holding dns; without it, denies before any lookup', async () => {
+    const withoutDns = await rt.invoke(await rt.load(connectTo(['network'])), { target: target('127.0.0.1', on1.port), config: { host: 'localhost' } });
+    expect(withoutDns.data).toBe(-2);
+    expect(withoutDns.sandbox.denied).toBe(1);
+    const withDns = await rt.invoke(await rt.load(connectTo(['network', 'dns'])), { target: target('127.0.0.1', on1.port), config: { host: 'localhost' } });
+    expect(withDns.data).toBe(1);
   });
 
   it('denies another loopback address that is not the target, without connecting', async () => {
@@ -101,10 +110,10 @@ describe('network host functions and scope', () => {
     try {
       const r = await limited.invoke(await limited.load(compileWat('bulk')), { target: target('127.0.0.1', srv.port) });
       expect(r.data).toEqual([-7, -7]);
-      expect(r.sandbox.bytes_sent).toBe(100_000);
+      expect(r.sandbox.bytes_sent).toBe(100_000 - MIN_CHARGE); // opening the connection costs MIN_CHARGE
       expect(r.sandbox.bytes_received).toBe(200_000);
       await new Promise((res) => setTimeout(res, 50));
-      expect(got).toBe(100_000);
+      expect(got).toBe(100_000 - MIN_CHARGE);
     } finally {
       await limited.close();
       await srv.close();

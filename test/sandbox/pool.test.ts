@@ -52,13 +52,18 @@ describe('worker pool recovery', () => {
     expect(beforeSettle).toBe(11); // every emit reached the caller before its invocation ended
   });
 
-  it('fails an invocation alone after its worker died under it three times', async () => {
+  it('fails an invocation alone after its worker died under it three times, and refuses its plugin afterwards', async () => {
     pool = new WorkerPool(2, script, []);
     const bad = await run({ n: 7, crash: true, delay: 5000 });
     expect(bad.result.status).toBe('application-error');
     expect(bad.result.error).toMatch(/worker died 3 times/);
     expect(bad.emits).toEqual([{ n: 7 }]);
-    expect((await run({ n: 8, delay: 10 })).result.status).toBe('success');
+    // Alone on its worker each time, its plugin was the culprit: quarantined, then refused.
+    const again = await run({ n: 8, delay: 10 });
+    expect(again.result.error).toMatch(/quarantined/);
+    expect(again.emits).toEqual([]);
+    const other = await pool.run(2, manifest, '{}', { bytes: pack({ n: 9, delay: 10 }), config: {} });
+    expect(other.result.status).toBe('success');
   });
 
   it('stops a worker whose guest overruns its budget; the guilty one fails, the rest re-run', async () => {

@@ -6,7 +6,8 @@ describe('network scope', () => {
     expect(canonicalIp('::1')).toBe(canonicalIp('0:0:0:0:0:0:0:1'));
     expect(canonicalIp('::FFFF:127.0.0.1')).toBe('127.0.0.1');
     expect(canonicalIp('::ffff:7f00:2')).toBe('127.0.0.2');
-    expect(canonicalIp('fe80::1%lo')).toBe(canonicalIp('fe80:0::1'));
+    expect(canonicalIp('fe80::1%lo')).toBe(canonicalIp('fe80:0::1%lo'));
+    expect(canonicalIp('fe80::1%lo')).not.toBe(canonicalIp('fe80::1')); // a zone names another link
     expect(canonicalIp('::2')).not.toBe(canonicalIp('::1'));
   });
 

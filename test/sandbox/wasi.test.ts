@@ -57,8 +57,8 @@ describe('deny-by-default WASI preview1', () => {
     ]);
   });
 
-  it('drops fd_write output past log_bytes and counts it', () => {
-    const { ctx, w, dv } = setup({ ...DEFAULT_LIMITS, log_bytes: 15 });
+  it('drops fd_write output past log_bytes and counts it (a line costs at least 64 bytes)', () => {
+    const { ctx, w, dv } = setup({ ...DEFAULT_LIMITS, log_bytes: 100 });
     dv.setUint32(64, 1000, true);
     dv.setUint32(68, 10, true);
     w.fd_write!(1, 64, 1, 80);

@@ -12,6 +12,34 @@ export interface InvocationPoint {
   port: number;
   transport: Transport;
   hostname?: string;
+  /** An evaluator's host: the open ports its findings may name. */
+  hostPorts?: Array<{ port: number; transport: Transport }>;
+}
+
+/**
+ * Findings bound to the invocation that reported them: a finding never names
+ * another host (`ip`, `hostname` and `source` are the host's to set), and it
+ * names only a port of its invocation — the target's port, or for an
+ * evaluator one of the host's open ports — so no row appears for a port the
+ * scan never found. Others are refused, each with a reason.
+ */
+export function bindFindings(findings: unknown, at: InvocationPoint): { kept: Record<string, unknown>[]; refused: string[] } {
+  const kept: Record<string, unknown>[] = [];
+  const refused: string[] = [];
+  for (const f of Array.isArray(findings) ? findings : []) {
+    if (!isMap(f)) continue; // shapes were checked in the sandbox
+    const { ip: _ip, hostname: _hostname, source: _source, ...rest } = f;
+    if (rest.port !== undefined && rest.port !== 0) {
+      const transport = rest.transport ?? at.transport;
+      const ok = (at.port === rest.port && at.transport === transport) || (at.hostPorts ?? []).some((p) => p.port === rest.port && p.transport === transport);
+      if (!ok) {
+        refused.push(`finding ${JSON.stringify(rest.id)} names ${String(transport)} port ${String(rest.port)}, which is not a port of this invocation; dropped`);
+        continue;
+      }
+    }
+    kept.push(rest);
+  }
+  return { kept, refused };
 }
 
 const OUTPUT_KEYS = new Set(['status', 'data', 'service', 'findings', 'error', 'summary']);

@@ -8,10 +8,7 @@ export function dnsImports(env: HostEnv) {
   return {
     resolve(namePtr: number, nameLen: number, outPtr: number, outCap: number): number | Promise<number> {
       const ctx = env.ctx();
-      if (!ctx.hasCapability('dns')) {
-        ctx.denied++;
-        return E.DENIED;
-      }
+      if (!ctx.hasCapability('dns')) return ctx.deny('resolve needs capability "dns" (add it to plugin.toml capabilities)');
       const name = readString(ctx, namePtr, nameLen, 255);
       if (name === undefined || outCap < 0 || !ctx.view(outPtr, outCap)) return E.INVAL;
       return withWall(

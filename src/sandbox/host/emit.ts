@@ -1,5 +1,6 @@
 import { E } from '../errno.js';
 import { decodeBounded, MsgpackError } from '../msgpack.js';
+import { outputProblem } from '../result.js';
 import type { HostEnv } from './env.js';
 
 const isMap = (v: unknown): v is Record<string, unknown> =>
@@ -12,7 +13,7 @@ export function emitImports(env: HostEnv) {
       const ctx = env.ctx();
       const v = ctx.view(ptr, len);
       if (!v) return E.INVAL;
-      ctx.chargeOutput(v.length); // throws: the output limit ends the invocation
+      ctx.chargeEmit(v.length); // throws: the emits or output limit ends the invocation
       let rec: unknown;
       try {
         rec = decodeBounded(v, { maxBytes: ctx.limits.output_bytes, maxDepth: 32, maxItems: 1 << 20 });
@@ -25,6 +26,12 @@ export function emitImports(env: HostEnv) {
         throw e;
       }
       if (!isMap(rec)) return E.INVAL;
+      const problem = outputProblem(rec);
+      if (problem) {
+        const m = `emit refused: ${problem}`;
+        ctx.log(2, m, m.length);
+        return E.INVAL;
+      }
       ctx.emitted.push(rec);
       ctx.onEmit(rec);
       return 0;

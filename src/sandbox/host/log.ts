@@ -4,17 +4,13 @@ import { PluginAbort } from '../traps.js';
 const lossy = new TextDecoder('utf-8');
 const utf16 = new TextDecoder('utf-16le');
 
-/** ABI §4 `log`; lines past `log_bytes` are dropped and counted. */
+/** ABI §4 `log`; lines past `log_bytes` are dropped and counted (CallContext.log). */
 export function logImports(env: HostEnv) {
   return {
     log(level: number, ptr: number, len: number): void {
       const ctx = env.ctx();
       const v = ctx.view(ptr, len);
       if (!v) return;
-      if (ctx.logBytes + v.length > ctx.limits.log_bytes) {
-        ctx.logsDropped++;
-        return;
-      }
       ctx.log(level, lossy.decode(v), v.length);
     },
   };
@@ -37,8 +33,9 @@ export function envImports(env: HostEnv) {
     abort(msg: number, file: number, line: number, col: number): never {
       const where = file ? ` at ${asString(env, file)}:${line}:${col}` : '';
       const text = `abort: ${asString(env, msg)}${where}`;
-      env.ctx().log(3, text, text.length);
-      throw new PluginAbort(text);
+      const ctx = env.ctx();
+      ctx.log(3, text, text.length);
+      throw ctx.raise(new PluginAbort(text));
     },
     trace(msg: number, n: number, ...args: number[]): void {
       const text = `trace: ${asString(env, msg)} ${args.slice(0, Math.max(0, Math.min(n, 5))).join(', ')}`.trimEnd();

@@ -34,14 +34,18 @@ export function parseAllowNet(spec: string): AllowEntry {
   return port === undefined ? { host } : { host, port };
 }
 
-/** Canonical text of an IP so equal addresses compare equal (IPv4-mapped → IPv4). */
+/**
+ * Canonical text of an IP so equal addresses compare equal (IPv4-mapped →
+ * IPv4). A zone id (`fe80::1%eth0`) is kept: the same link-local address on
+ * another interface is another host.
+ */
 export function canonicalIp(ip: string): string {
   const v = isIP(ip);
   if (v === 4) return ip;
   if (v !== 6) return ip.toLowerCase();
-  let s = ip.toLowerCase();
-  const pct = s.indexOf('%');
-  if (pct >= 0) s = s.slice(0, pct);
+  const pct = ip.indexOf('%');
+  const zone = pct >= 0 ? ip.slice(pct) : ''; // interface names are case-sensitive
+  let s = (pct >= 0 ? ip.slice(0, pct) : ip).toLowerCase();
   // expand an embedded IPv4 tail into two hex groups
   const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(s);
   if (v4) {
@@ -55,7 +59,7 @@ export function canonicalIp(ip: string): string {
   const g = groups.map((x) => parseInt(x, 16));
   if (g.length === 8 && g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff)
     return `${g[6]! >> 8}.${g[6]! & 255}.${g[7]! >> 8}.${g[7]! & 255}`;
-  return g.map((x) => x.toString(16)).join(':');
+  return g.map((x) => x.toString(16)).join(':') + zone;
 }
 
 export class Scope {
@@ -70,6 +74,17 @@ export class Scope {
       }),
     ).then((l) => l.flat());
     return this.#allow;
+  }
+
+  /** True when the user granted any endpoint (--allow-net). */
+  grantsSomething(): boolean {
+    return this.allowNet.length > 0;
+  }
+
+  /** True when `name` is a hostname the user granted with --allow-net. */
+  grantsName(name: string): boolean {
+    const n = name.toLowerCase().replace(/\.$/, '');
+    return this.allowNet.some((e) => !isIP(e.host) && e.host.toLowerCase().replace(/\.$/, '') === n);
   }
 
   /** True when a plugin with `caps` may reach ip:port for an invocation on `targetIp`. */

@@ -22,11 +22,12 @@ export function tcpImports(env: HostEnv) {
       const host = readString(ctx, hostPtr, hostLen, 255);
       if (host === undefined || port < 1 || port > 65535) return E.INVAL;
       if (ctx.handles.size >= ctx.limits.connections) return E.LIMIT;
+      if (!ctx.chargeOpen()) return E.LIMIT;
       const timeout = ctx.timeoutMs(timeoutMs);
       ctx.handles.pending++;
       return (async (): Promise<number> => {
         try {
-          const dest = await resolveInScope(ctx, host, port);
+          const dest = await resolveInScope(ctx, 'tcp_connect', host, port);
           if (typeof dest === 'number') return dest;
           if (ctx.handles.closed) return E.BADF; // the invocation ended while resolving
           return await new Promise<number>((resolve) => {
@@ -63,12 +64,15 @@ export function tcpImports(env: HostEnv) {
       if (!handle) return E.BADF;
       const v = ctx.view(ptr, len);
       if (!v || len < 0) return E.INVAL;
-      const left = ctx.limits.send_bytes - ctx.bytesSent;
-      if (left <= 0) return E.LIMIT;
-      const data = Buffer.from(v.subarray(0, Math.min(len, left))); // copy: guest memory may change
+      if (handle.kind === 'tcp') {
+        const s = handle.socket;
+        if (handle.upgrading || s.destroyed || !s.writable) return handle.inbox.error ? netErrno(handle.inbox.error) : E.CONNRESET;
+      } else if (handle.inbox.ended) return handle.inbox.error ? netErrno(handle.inbox.error) : E.BADF;
+      const allowed = ctx.chargeSend(len);
+      if (allowed === undefined) return E.LIMIT;
+      const data = Buffer.from(v.subarray(0, allowed)); // copy: guest memory may change
       if (handle.kind === 'udp') return udpSend(ctx, handle, data);
       const s = handle.socket;
-      if (handle.upgrading || s.destroyed || !s.writable) return handle.inbox.error ? netErrno(handle.inbox.error) : E.CONNRESET;
       ctx.bytesSent += data.length;
       if (s.write(data)) return data.length;
       // Kernel buffer full: wait for drain (the plugin sees a blocking send).

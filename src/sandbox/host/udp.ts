@@ -15,10 +15,11 @@ export function udpImports(env: HostEnv) {
       const host = readString(ctx, hostPtr, hostLen, 255);
       if (host === undefined || port < 1 || port > 65535) return E.INVAL;
       if (ctx.handles.size >= ctx.limits.connections) return E.LIMIT;
+      if (!ctx.chargeOpen()) return E.LIMIT;
       ctx.handles.pending++;
       return (async (): Promise<number> => {
         try {
-          const dest = await resolveInScope(ctx, host, port);
+          const dest = await resolveInScope(ctx, 'udp_open', host, port);
           if (typeof dest === 'number') return dest;
           if (ctx.handles.closed) return E.BADF; // the invocation ended while resolving
           const socket = createSocket(dest.family === 6 ? 'udp6' : 'udp4');
@@ -48,8 +49,8 @@ export function udpImports(env: HostEnv) {
   };
 }
 
+/** One datagram, already charged by the caller (send). */
 export function udpSend(ctx: CallContext, h: DatagramHandle, data: Buffer): number {
-  if (h.inbox.ended) return h.inbox.error ? netErrno(h.inbox.error) : E.BADF;
   ctx.bytesSent += data.length;
   // Datagram sends do not block the plugin; a later error shows on recv.
   h.socket.send(data, (err) => {

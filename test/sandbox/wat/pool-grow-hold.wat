@@ -1,0 +1,75 @@
+;; Grows its memory to its cap (one page at a time until memory.grow says
+;; -1), then holds it: connects to its target, sends "HOLD\n" and waits for
+;; the reply. Returns {data: pages (uint32)}. Run many at once, it is what a
+;; plugin memory budget must keep in sum.
+;; @manifest {"abi":1,"name":"pool-grow-hold","version":"1.0.0","kind":"scanner","capabilities":["network"],"limits":{"memory_mb":4}}
+(module
+  (import "wasmap" "tcp_connect" (func $tcp_connect (param i32 i32 i32 i32) (result i32)))
+  (import "wasmap" "send" (func $send (param i32 i32 i32) (result i32)))
+  (import "wasmap" "recv" (func $recv (param i32 i32 i32 i32) (result i32)))
+  (import "wasmap" "close" (func $close (param i32) (result i32)))
+  (memory (export "memory") 2)
+  (data (i32.const 0x100) "\a2ip")
+  (data (i32.const 0x110) "\a4port")
+  (data (i32.const 0x120) "HOLD\n")
+  (data (i32.const 0x140) "\81\a4data\ce")   ;; {data: uint32 ...} (7 bytes), then 4 bytes big-endian
+  (global $heap (mut i32) (i32.const 65536))
+  (func (export "wasmap_abi_v1"))
+  (func (export "wasmap_alloc") (param $n i32) (result i32)
+    (local $p i32) (local $end i32)
+    (local.set $p (global.get $heap))
+    (local.set $end (i32.add (local.get $p) (local.get $n)))
+    (if (i32.gt_u (local.get $end) (i32.shl (memory.size) (i32.const 16)))
+      (then
+        (if (i32.eq (memory.grow (i32.add (i32.shr_u (i32.sub (local.get $end) (i32.shl (memory.size) (i32.const 16))) (i32.const 16)) (i32.const 1))) (i32.const -1))
+          (then (return (i32.const 0))))))
+    (global.set $heap (i32.and (i32.add (local.get $end) (i32.const 7)) (i32.const -8)))
+    (local.get $p))
+  (func (export "wasmap_free") (param i32 i32) (global.set $heap (i32.const 65536)))
+  (func $find (param $hay i32) (param $hlen i32) (param $pat i32) (param $plen i32) (result i32)
+    (local $i i32) (local $j i32)
+    (block $none
+      (loop $outer
+        (br_if $none (i32.gt_s (i32.add (local.get $i) (local.get $plen)) (local.get $hlen)))
+        (local.set $j (i32.const 0))
+        (block $miss
+          (loop $inner
+            (if (i32.eq (local.get $j) (local.get $plen)) (then (return (local.get $i))))
+            (br_if $miss (i32.ne (i32.load8_u (i32.add (i32.add (local.get $hay) (local.get $i)) (local.get $j)))
+                                 (i32.load8_u (i32.add (local.get $pat) (local.get $j)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $inner)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $outer)))
+    (i32.const -1))
+  (func (export "wasmap_run") (param $in i32) (param $len i32) (result i64)
+    (local $at i32) (local $ip i32) (local $iplen i32) (local $port i32) (local $h i32) (local $pages i32)
+    (local.set $at (call $find (local.get $in) (local.get $len) (i32.const 0x100) (i32.const 3)))
+    (if (i32.lt_s (local.get $at) (i32.const 0)) (then unreachable))
+    (local.set $at (i32.add (i32.add (local.get $in) (local.get $at)) (i32.const 3)))
+    (local.set $iplen (i32.and (i32.load8_u (local.get $at)) (i32.const 0x1f)))
+    (local.set $ip (i32.add (local.get $at) (i32.const 1)))
+    (local.set $at (call $find (local.get $in) (local.get $len) (i32.const 0x110) (i32.const 5)))
+    (if (i32.lt_s (local.get $at) (i32.const 0)) (then unreachable))
+    (local.set $at (i32.add (i32.add (local.get $in) (local.get $at)) (i32.const 5)))
+    (local.set $port (i32.load8_u (local.get $at)))
+    (if (i32.eq (local.get $port) (i32.const 0xcd))
+      (then (local.set $port (i32.or (i32.shl (i32.load8_u (i32.add (local.get $at) (i32.const 1))) (i32.const 8))
+                                     (i32.load8_u (i32.add (local.get $at) (i32.const 2)))))))
+    ;; the input lies in memory: copy the ip before growing (it stays put, but be plain)
+    (memory.copy (i32.const 0x180) (local.get $ip) (local.get $iplen))
+    (block $full
+      (loop $grow
+        (br_if $full (i32.eq (memory.grow (i32.const 1)) (i32.const -1)))
+        (br $grow)))
+    (local.set $pages (memory.size))
+    (local.set $h (call $tcp_connect (i32.const 0x180) (local.get $iplen) (local.get $port) (i32.const 0)))
+    (if (i32.lt_s (local.get $h) (i32.const 0)) (then unreachable))
+    (drop (call $send (local.get $h) (i32.const 0x120) (i32.const 5)))
+    (drop (call $recv (local.get $h) (i32.const 0x200) (i32.const 64) (i32.const 0)))
+    (drop (call $close (local.get $h)))
+    (i32.store8 (i32.const 0x147) (i32.shr_u (local.get $pages) (i32.const 24)))
+    (i32.store8 (i32.const 0x148) (i32.shr_u (local.get $pages) (i32.const 16)))
+    (i32.store8 (i32.const 0x149) (i32.shr_u (local.get $pages) (i32.const 8)))
+    (i32.store8 (i32.const 0x14a) (local.get $pages))
+    (i64.or (i64.shl (i64.const 0x140) (i64.const 32)) (i64.const 11))))
