@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'WASMAP_PLUGIN_TRAP'
   | 'WASMAP_PLUGIN_LIMIT'
   | 'WASMAP_PLUGIN_OUTPUT'
+  | 'WASMAP_ABORTED'          // the caller's AbortSignal stopped the scan (events so far were delivered)
   | 'WASMAP_INTERNAL';
 
 export class WasmapError extends Error {

@@ -5,7 +5,7 @@
  *   for await (const ev of scan(['127.0.0.1'], { ports: '22,80' })) console.log(ev);
  */
 import { randomUUID } from 'node:crypto';
-import { UsageError } from './errors.js';
+import { UsageError, WasmapError } from './errors.js';
 import { builtinRegistry } from './modules/builtin/index.js';
 import { applyScanSettings, loadProfile } from './modules/builtin/scan-dag.js';
 import { runDag } from './engine/dag-executor.js';
@@ -96,6 +96,7 @@ export async function* scan(targets: string[], opts: ScanOptions = {}): AsyncGen
     }
   }
   const result = await done;
+  if (opts.signal?.aborted) throw new WasmapError('WASMAP_ABORTED', 'scan aborted by its signal', { cause: opts.signal.reason });
   const failed = result.nodes.find((n) => n.status === 'failed');
   if (failed) throw new Error(`${failed.id} (${failed.module}) failed: ${failed.error}`);
 }

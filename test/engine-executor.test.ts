@@ -66,7 +66,7 @@ describe('DAG executor', () => {
         io.write('sum', { sum });
       },
     }));
-    const s = await runDag(createDag({ name: 'stream', nodes: [{ id: 'c', module: 'consumer' }, { id: 'p', module: 'producer' }] }), { registry: r });
+    const s = await runDag(createDag({ name: 'stream', nodes: [{ id: 'c', module: 'consumer' }, { id: 'p', module: 'producer' }] }), { registry: r, keep: 'all' });
     expect(log).toEqual(['produced 1', 'consumed 1', 'produced 2', 'consumed 2']);
     expect(s.context.getOne<{ sum: number }>('sum')).toEqual({ sum: 3 });
     expect(s.nodes.find((n) => n.id === 'p')!.writes).toEqual({ numbers: 2 });
@@ -173,7 +173,7 @@ describe('DAG executor', () => {
     const s = await runDag(createDag({
       name: 'fail',
       nodes: [{ id: 'src', module: 'flaky' }, { id: 'col', module: 'collector' }, { id: 'other', module: 'bystander' }],
-    }), { registry: r });
+    }), { registry: r, keep: 'all' });
     expect(s.nodes.map((n) => [n.id, n.status, n.error])).toEqual([
       ['src', 'failed', 'lost the connection'],
       ['col', 'ok', undefined],
@@ -214,7 +214,7 @@ describe('DAG executor', () => {
         { id: 'pick', module: 'only_b' },
         { id: 'union', module: 'everything' },
       ],
-    }), { registry: r });
+    }), { registry: r, keep: 'all' });
     expect(s.status).toBe('ok');
     expect(s.context.getAll<{ w: string }>('picked').map((x) => x.w)).toEqual(['b0', 'b1']);
     expect(s.context.getAll<{ w: string }>('all_words').map((x) => x.w).sort()).toEqual(['a0', 'a1', 'b0', 'b1']);
@@ -245,10 +245,35 @@ describe('DAG executor', () => {
         outcome['seen'] = [b!.port, [...b!.banner]];
       },
     }));
-    const s = await runDag(createDag({ name: 'ro', nodes: [{ id: 'p', module: 'bytes' }, { id: 'v', module: 'vandal' }] }), { registry: r });
+    const s = await runDag(createDag({ name: 'ro', nodes: [{ id: 'p', module: 'bytes' }, { id: 'v', module: 'vandal' }] }), { registry: r, keep: 'all' });
     expect(outcome).toEqual({ port: 'TypeError', tags: 'TypeError', seen: [22, [83, 0, 72]] });
     const stored = s.context.getOne<{ port: number; banner: Uint8Array }>('banners')!;
     expect([stored.port, [...stored.banner]]).toEqual([22, [83, 83, 72]]);
+  });
+
+  it('stores only the keys some node reads (events included): memory follows the DAG, not the results', async () => {
+    const r = new ModuleRegistry();
+    r.register(toy({
+      name: 'many',
+      provides: ['numbers', 'unread'],
+      async execute(io) {
+        for (let n = 0; n < 1000; n++) {
+          io.write('numbers', { n });
+          io.write('unread', { n });
+          io.event(event('127.0.0.1', n));
+        }
+      },
+    }));
+    r.register(toy({ name: 'total', requires: ['numbers'], async execute(io) { io.count('sum', (await io.all('numbers')).length); } }));
+    let streamed = 0;
+    const dag = createDag({ name: 'keep', nodes: [{ id: 'm', module: 'many' }, { id: 't', module: 'total' }] });
+    const s = await runDag(dag, { registry: r, onEvent: () => streamed++ });
+    expect(streamed).toBe(1000); // every event still reaches the sink
+    expect(s.nodes.find((n) => n.id === 't')!.counters.sum).toBe(1000);
+    expect(s.context.keys()).toEqual(['many.m.numbers', 'numbers']);
+    const all = await runDag(dag, { registry: r, keep: 'all' });
+    expect(all.context.count('unread')).toBe(1000);
+    expect(all.context.count('events')).toBe(1000);
   });
 
   it('refuses a write to a key the module did not declare, and a read of one', async () => {
@@ -263,7 +288,7 @@ describe('DAG executor', () => {
         io.write('open_ports', { ip: '127.0.0.1', port: 1 });
       },
     }));
-    const s = await runDag(createDag({ name: 'undeclared', nodes: [{ id: 'x', module: 'sneaky' }] }), { registry: r });
+    const s = await runDag(createDag({ name: 'undeclared', nodes: [{ id: 'x', module: 'sneaky' }] }), { registry: r, keep: 'all' });
     expect(codes['read']).toBe('WASMAP_DAG');
     expect(s.nodes[0]!.status).toBe('failed');
     expect(s.nodes[0]!.error_code).toBe('WASMAP_DAG');

@@ -17,7 +17,7 @@ describe('module registry', () => {
     });
     expect(r.has('late-plugin')).toBe(true);
     expect(r.list().map((d) => d.name)).toEqual(['emit_one', 'late-plugin']);
-    const s = await runDag(createDag({ name: 'rt', nodes: [{ id: 'a', module: 'emit_one' }, { id: 'b', module: 'late-plugin' }] }), { registry: r });
+    const s = await runDag(createDag({ name: 'rt', nodes: [{ id: 'a', module: 'emit_one' }, { id: 'b', module: 'late-plugin' }] }), { registry: r, keep: 'all' });
     expect(s.context.getAll('plugin_results')).toEqual([{ plugin: 'late-plugin', n: 1 }]);
   });
 

@@ -23,7 +23,7 @@ describe('wasmap as a library', () => {
     expect(Buffer.from(banner.result.data.banner as Uint8Array).toString()).toBe('HI\r\n');
   });
 
-  it('stops when its signal aborts', async () => {
+  it('stops when its signal aborts, and rejects with a typed abort error', async () => {
     const ac = new AbortController();
     const events = [];
     const run = (async () => {
@@ -32,9 +32,34 @@ describe('wasmap as a library', () => {
         if (events.length === 10) ac.abort();
       }
     })();
-    await run;
+    await expect(run).rejects.toMatchObject({ code: 'WASMAP_ABORTED' });
     expect(events.length).toBeGreaterThanOrEqual(10);
     expect(events.length).toBeLessThan(65535);
+  });
+
+  it('stops the default profile (plugins in flight) on abort without taking its host process down', async () => {
+    // a port that accepts and never speaks: service-simple waits on it, so an abort lands mid-detection
+    const silent = await listen('127.0.0.1');
+    try {
+      const ac = new AbortController();
+      const events: import('../src/index.js').ScanEvent[] = [];
+      const t0 = performance.now();
+      let abortedAt = 0;
+      const run = (async () => {
+        for await (const ev of scan(['127.0.0.1'], { ports: String(silent.port), skipDiscovery: true, signal: ac.signal })) {
+          events.push(ev);
+          if (ev.origin.module === 'portscan') {
+            abortedAt = performance.now();
+            ac.abort();
+          }
+        }
+      })();
+      await expect(run).rejects.toMatchObject({ code: 'WASMAP_ABORTED' });
+      expect(events.filter((e) => e.origin.module === 'portscan').map((e) => e.target.port)).toEqual([silent.port]);
+      expect(abortedAt).toBeGreaterThan(t0);
+    } finally {
+      await silent.close();
+    }
   });
 
   it('runs the bundled plugins with the default profile, as the CLI does', async () => {

@@ -91,7 +91,7 @@ describe('wasmap scan --plugin', () => {
   it('contains hostile plugins: each fails alone with a clear error while the good ones keep every result', async () => {
     const hostile = ['loop', 'memory-bomb', 'recursion', 'trap', 'huge-output', 'bad-msgpack'];
     const args = ['scan', '127.0.0.1', '-p', `${echoPort},${ssh.port}`, '--plugin', p['echo-line']!, '--plugin', p['banner-match']!];
-    for (const h of [...hostile, 'unknown-import', 'no-manifest']) args.push('--plugin', p[h]!);
+    for (const h of hostile) args.push('--plugin', p[h]!);
     const r = await runCli([...args, '-f', 'jsonl']);
     expect(r.code).toBe(0);
     const events = parseJsonl(r.stdout);
@@ -108,12 +108,21 @@ describe('wasmap scan --plugin', () => {
     expect(errorOf('huge-output')).toMatch(/application-error output_bytes/);
     expect(errorOf('bad-msgpack')).toMatch(/application-error .*msgpack/i);
     expect(of('memory-bomb').length).toBeGreaterThan(0);
-    // refused at load: reported once on stderr and as an error event, naming the offending imports
-    expect(of('unknown-import.wasm')[0].result).toMatchObject({ status: 'load-error' });
-    expect(of('unknown-import.wasm')[0].result.error).toMatch(/env\.system/);
-    expect(of('no-manifest.wasm')[0].result.error).toMatch(/no wasmap\.manifest/);
-    expect(r.stderr).toMatch(/plugin unknown-import\.wasm refused/);
     expect(r.stderr).toMatch(/wasmap: 1 host \(1 up\), \d+ ports probed, 2 open/);
+  });
+
+  it('refuses a plugin the user named that cannot load: one line each naming the file and the fix, exit 2, nothing sent', async () => {
+    const textFile = join(dir, 'notes.wasm');
+    writeFileSync(textFile, 'not a module\n');
+    const r = await runCli(['scan', '127.0.0.1', '-p', String(echoPort), '--plugin', p['echo-line']!, '--plugin', p['unknown-import']!, '--plugin', p['no-manifest']!, '--plugin', join(dir, 'nope.wasm'), '--plugin', textFile, '-f', 'jsonl']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(4);
+    expect(lines[0]).toMatch(/^wasmap: error: plugin unknown-import\.wasm refused: .*env\.system/);
+    expect(lines[1]).toMatch(/^wasmap: error: plugin no-manifest\.wasm refused: .*no wasmap\.manifest.*wasmap plugin build DIR.*wasmap plugin pack/);
+    expect(lines[2]).toMatch(/^wasmap: error: plugin nope\.wasm refused: .*ENOENT.*no such file/);
+    expect(lines[3]).toMatch(/^wasmap: error: plugin notes\.wasm refused: .*not a valid WebAssembly module/);
   });
 
   it('applies --plugin-limit to every plugin, and refuses an unknown limit', async () => {
@@ -128,10 +137,11 @@ describe('wasmap scan --plugin', () => {
   });
 
   it('refuses to start with --strict-plugins when a plugin is refused', async () => {
+    // a refused plugin the user named is always an error now; --strict-plugins is about the bundled ones
     const r = await runCli(['scan', '127.0.0.1', '-p', String(echoPort), '--plugin', p['echo-line']!, '--plugin', p['no-manifest']!, '--strict-plugins']);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/--strict-plugins: 1 plugin\(s\) refused/);
+    expect(r.stderr).toMatch(/plugin no-manifest\.wasm refused/);
   });
 
   it('runs a plugin as a node of a YAML DAG', async () => {

@@ -1,6 +1,10 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawnCli, parseJsonl } from './support/cli.js';
 import { listen, type Listener } from './support/listeners.js';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cannedPlugin } from './sandbox/helpers/canned.js';
 
 describe('stopping a scan', () => {
   const listeners: Listener[] = [];
@@ -39,4 +43,73 @@ describe('stopping a scan', () => {
       expect(Number(/([\d,]+) ports probed/.exec(stderr)![1]!.replace(/,/g, ''))).toBeLessThan(65535);
     });
   }
+});
+
+describe('stopping a default-profile scan (plugins loaded) at each stage', () => {
+  let target: Listener;
+  let sleeper: string;
+  const dir = mkdtempSync(join(tmpdir(), 'wasmap-interrupt-'));
+  beforeAll(async () => {
+    target = await listen('127.0.0.1');
+    // a plugin that says it started, then sleeps for 10 minutes: a stop must not wait for it
+    sleeper = join(dir, 'sleeper.wasm');
+    writeFileSync(sleeper, cannedPlugin({
+      manifest: { abi: 1, name: 'sleeper', version: '1.0.0', kind: 'scanner', match: { ports: [target.port] } },
+      emits: [{ data: { stage: 'sleeping' } }],
+      sleepMs: 600_000,
+    }));
+  });
+  afterAll(() => target.close());
+
+  /** Runs `args`, sends `signal` once `when(stdout)` holds (checked as output comes and every 50 ms); returns what a user gets. */
+  async function stopWhen(args: string[], signal: NodeJS.Signals, when: (out: string) => boolean) {
+    const child = spawnCli(args);
+    let stdout = '';
+    let stderr = '';
+    let signalled = false;
+    child.stderr!.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    const check = (): void => {
+      if (!signalled && when(stdout)) {
+        signalled = true;
+        child.kill(signal);
+      }
+    };
+    child.stdout!.on('data', (d) => {
+      stdout += d;
+      check();
+    });
+    const poll = setInterval(check, 50);
+    try {
+      return { code: await exited, stdout, stderr, signalled };
+    } finally {
+      clearInterval(poll);
+    }
+  }
+
+  for (const [format, parse] of [
+    ['json', (t: string) => JSON.parse(t) as any[]],
+    ['jsonl', (t: string) => parseJsonl(t)],
+    ['csv', (t: string) => t.trim().split('\n').slice(1)],
+  ] as const) {
+    it(`during detection (a plugin sleeping in flight), SIGINT writes a valid ${format} file, the summary, and exits 130`, async () => {
+      const out = join(dir, `during-detection.${format}`);
+      // the JSONL on stdout shows when the sleeper has started (its emit)
+      const r = await stopWhen(['scan', '127.0.0.1', '-p', String(target.port), '-Pn', '--plugin', sleeper, '--plugin-limit', 'wall_ms=600000', '-o', out, '-f', format, '-q', '--plugin-output', join(dir, 'none')], 'SIGINT', () => existsSync(out) && readFileSync(out, 'utf8').includes('sleeping'));
+      expect(r.signalled).toBe(true);
+      expect(r.code).toBe(130);
+      expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+      const events = parse(readFileSync(out, 'utf8'));
+      expect(events.length).toBeGreaterThanOrEqual(2); // the open port and the sleeper's emit
+    });
+  }
+
+  it('during the port scan (plugins loaded), SIGTERM flushes, prints the summary and exits 143', async () => {
+    const r = await stopWhen(['scan', '127.0.0.1', '-p', `1-65535`, '--rate', '2000', '-Pn', '--plugin', sleeper, '-f', 'jsonl'], 'SIGTERM', (o) => o.includes('\n'));
+    expect(r.signalled).toBe(true);
+    expect(r.code).toBe(143);
+    expect(r.stderr).toMatch(/interrupted by SIGTERM/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    parseJsonl(r.stdout);
+  });
 });

@@ -8,6 +8,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { createRequire } from 'node:module';
 import { rewriteNmapFlags } from './options.js';
 import { reportFatal } from './fatal.js';
+import { forTerminal, linesForTerminal } from '../report/terminal-text.js';
 import { registerDagCommands, type PluginRefs } from './dag-command.js';
 import { registerModuleCommands } from './module-command.js';
 import { registerPluginCommands } from './plugin-command.js';
@@ -25,6 +26,9 @@ Examples:
 
 Targets: addresses (IPv4, IPv6), CIDR (10.0.0.0/24, fd00::/120), ranges
 (10.0.0.1-20, 10.0.0.1-10.0.1.5), hostnames (all their addresses are scanned).
+Ranges leave out reserved, multicast and broadcast blocks (0.0.0.0/8, 224.0.0.0/4,
+240.0.0.0/4, ff00::/8, ...) unless given on their own; more than 16,777,216
+addresses (a /8) needs --allow-large-scan. --dry-run counts without sending.
 Ports: 22,80,443  1-1024  -  (all)  T:80,U:53 (protocol prefixes).
 Detection: by default service-simple names the service on each open port, the
 bundled protocol plugins (ssh, http, https, ssl, ftp, smtp, redis, memcached,
@@ -41,7 +45,8 @@ function buildProgram(): Command {
     .showSuggestionAfterError(true)
     .configureOutput({
       // Commander's own errors are one line already; keep them on stderr with our prefix.
-      outputError: (str, write) => write(`wasmap: ${str.replace(/^error: /, 'error: ').trim()}\n`),
+      // (they echo the user's arguments, escaped like every other line we print)
+      outputError: (str, write) => write(`wasmap: ${linesForTerminal(str.replace(/^error: /, 'error: ').trim())}\n`),
     })
     .exitOverride();
 
@@ -54,6 +59,9 @@ function buildProgram(): Command {
     .option('--input-list <file>', 'read targets from FILE (- for stdin); nmap spelling: -iL')
     .option('--exclude <list>', 'comma-separated targets to leave out', collect, [])
     .option('--exclude-file <file>', 'read targets to leave out from FILE')
+    .option('--max-targets <n>', 'most target addresses without --allow-large-scan (default 16777216: a /8 or a /104)')
+    .option('--allow-large-scan', 'scan more target addresses than --max-targets')
+    .option('--dry-run', 'read and check targets and ports, print the count, send nothing')
     .option('--skip-discovery', 'treat every host as up, skip host discovery; nmap spelling: -Pn')
     .option('--rate <pps>', 'at most this many probes per second (default: no limit)')
     .option('--concurrency <n>', 'connections in flight at once (default 1024)')
@@ -61,7 +69,7 @@ function buildProgram(): Command {
     .option('--retries <n>', 'extra attempts for probes that timed out (default 1)')
     .option('--banner', 'grab a banner from each open port')
     .option('--banner-timeout <ms>', 'how long to wait for a banner, and again after the probe (default 2000)')
-    .option('-o, --output <file>', 'write results to FILE (format from its extension unless -f)')
+    .option('-o, --output <file>', 'write results to FILE: .jsonl, .json, .csv or .txt (a table), or any name with -f (nmap\'s -oN/-oX/-oG/-oA are not supported yet)')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'jsonl', 'json', 'csv']))
     .option('--states <list>', 'port states to report: open (default), closed, filtered, all')
     .option('--profile <name>', 'bundled scan DAG: default (ports, banners, service detection, plugins), ports (no detection), quick, deep (see wasmap dag list)')
@@ -71,7 +79,7 @@ function buildProgram(): Command {
     .option('--plugin-dir <dir>', 'run every .wasm plugin in DIR (repeatable)', collect, [])
     .option('--plugin-config <name.key=value>', 'set a plugin config value (repeatable)', collect, [])
     .option('--plugin-config-file <name.key=path>', 'set a plugin string config value to the text of a file, e.g. service-simple.nmap_probes=/usr/share/nmap/nmap-service-probes (repeatable)', collect, [])
-    .option('--plugin-limit <key=value>', 'lower or raise a sandbox limit for all plugins: memory_mb, cpu_ms, wall_ms, connections, send_bytes, recv_bytes, output_bytes, log_bytes (repeatable)', collect, [])
+    .option('--plugin-limit <key=value>', 'lower or raise a sandbox limit for all plugins: memory_mb, cpu_ms, wall_ms, connections, send_bytes, recv_bytes, output_bytes, log_bytes, emits (repeatable)', collect, [])
     .option('--plugin-output <file>', 'where output plugins write their report (default: stdout, after the events)')
     .option('--allow-net <host[:port]>', 'grant network:any plugins this endpoint (repeatable)', collect, [])
     .option('--strict-plugins', 'exit 2 before scanning if any plugin is refused')
@@ -104,7 +112,7 @@ function registerEngineCommands(program: Command): void {
       release = () => runtime.close();
       const mine = await loadPluginSet(runtime, given, reg);
       const rest = await loadPluginSet(runtime, bundled.filter((f) => !reg.has(basename(f, '.wasm'))), reg);
-      for (const r of [...mine.refused, ...rest.refused]) process.stderr.write(`wasmap: plugin ${r.source} refused: ${r.message}\n`);
+      for (const r of [...mine.refused, ...rest.refused]) process.stderr.write(`wasmap: ${forTerminal(`plugin ${r.source} refused: ${r.message}`)}\n`);
     }
     return reg;
   };

@@ -31,8 +31,36 @@ export function choiceOption<T extends string>(flag: string, raw: string | undef
 }
 
 /**
+ * nmap's output flags (`-oN FILE` and the rest). Commander would read `-oX`
+ * as `-o X` (write to a file named X) and the file name as a target, so each
+ * is recognised here and refused until wasmap writes that format: to add one,
+ * give its letter a rewrite (e.g. `X: (file) => ['--output-xml', file]`).
+ */
+export const NMAP_OUTPUT_FLAGS: Readonly<Record<string, string>> = {
+  N: 'normal',
+  X: 'XML',
+  S: 'script kiddie',
+  G: 'grepable',
+  M: 'grepable (old name of -oG)',
+  A: 'normal, XML and grepable',
+};
+
+/** `-oX`, `--oX` and `--oX=FILE`, as nmap's getopt_long_only takes them; undefined for anything else. */
+function nmapOutputLetter(arg: string): string | undefined {
+  const m = /^--?o([A-Za-z])(?:=.*)?$/.exec(arg);
+  return m && NMAP_OUTPUT_FLAGS[m[1]!] !== undefined ? m[1] : undefined;
+}
+
+function refuseNmapOutput(letter: string): never {
+  throw new UsageError(
+    `-o${letter} (nmap's ${NMAP_OUTPUT_FLAGS[letter]} output) is not supported yet: use -o FILE with .jsonl, .json, .csv or .txt (a table), or -f`,
+  );
+}
+
+/**
  * nmap spells some flags with one dash and two letters (-iL, -Pn, -sT). Commander
- * only knows single-letter short flags, so they are rewritten to long ones first.
+ * only knows single-letter short flags, so they are rewritten to long ones first
+ * (up to `--`, after which everything is an argument).
  */
 export function rewriteNmapFlags(argv: string[]): string[] {
   const map: Record<string, string[]> = {
@@ -41,5 +69,15 @@ export function rewriteNmapFlags(argv: string[]): string[] {
     // -sV: service and version detection, which the default profile already runs
     '-sV': ['--profile', 'default'],
   };
-  return argv.flatMap((a) => map[a] ?? [a]);
+  const end = argv.indexOf('--');
+  const flags = end < 0 ? argv : argv.slice(0, end);
+  const rest = end < 0 ? [] : argv.slice(end);
+  return [
+    ...flags.flatMap((a) => {
+      const letter = nmapOutputLetter(a);
+      if (letter !== undefined) refuseNmapOutput(letter);
+      return map[a] ?? [a];
+    }),
+    ...rest,
+  ];
 }

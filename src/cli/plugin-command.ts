@@ -5,6 +5,7 @@
  * the invocation's status is `success`, 1 otherwise.
  */
 import { Option, type Command } from 'commander';
+import { forTerminal, jsonForTerminal } from '../report/terminal-text.js';
 
 /** Bytes as base64 in JSON, as the event output does (ABI §7). */
 function jsonReplacer(_k: string, v: unknown): unknown {
@@ -13,8 +14,14 @@ function jsonReplacer(_k: string, v: unknown): unknown {
   return v;
 }
 
+/** Pretty JSON, still valid and the same data, with nothing a terminal would act on (C1, bidi as \u escapes). */
 function json(v: unknown): string {
-  return JSON.stringify(v, jsonReplacer, 2);
+  return jsonForTerminal(JSON.stringify(v, jsonReplacer, 2));
+}
+
+/** One-line JSON of plugin data, for a line of the human report. */
+function jsonLine(v: unknown): string {
+  return forTerminal(JSON.stringify(v, jsonReplacer));
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -45,7 +52,8 @@ export function registerPluginCommands(program: Command): void {
       const { scaffoldPlugin } = await import('../sandbox/authoring/scaffold.js');
       const r = await scaffoldPlugin({ name, lang: opts.lang, kind: opts.kind, dir: opts.dir });
       process.stdout.write(`created ${r.dir}\n${r.files.map((f) => `  ${f}\n`).join('')}`);
-      process.stdout.write(`next: wasmap plugin build ${r.dir}\n`);
+      const next = opts.lang === 'as' ? ['npm install', 'npm test', 'npm run build'] : ['cargo test', 'wasmap plugin build'];
+      process.stdout.write(`next: cd ${r.dir} && ${next.join(' && ')}\n`);
     });
 
   plugin
@@ -63,10 +71,13 @@ export function registerPluginCommands(program: Command): void {
         rustTarget: opts.rustTarget,
         output: opts.output,
       });
+      // not errors (the plugin loads), but it will not do what its code means to
+      for (const w of r.warnings) process.stderr.write(`wasmap: warning: ${forTerminal(w)}\n`);
       if (opts.json) {
-        process.stdout.write(`${json({ path: r.path, sha256: r.sha256, size: r.size, lang: r.lang, name: r.plugin.manifest.name, version: r.plugin.manifest.version })}\n`);
+        process.stdout.write(`${json({ path: r.path, sha256: r.sha256, size: r.size, lang: r.lang, name: r.plugin.manifest.name, version: r.plugin.manifest.version, warnings: r.warnings })}\n`);
       } else {
-        process.stdout.write(`${r.path}\nsha256 ${r.sha256}  ${human(r.size)}\n`);
+        // the path holds the name from plugin.toml
+        process.stdout.write(`${forTerminal(r.path)}\nsha256 ${r.sha256}  ${human(r.size)}\n`);
       }
     });
 
@@ -79,7 +90,7 @@ export function registerPluginCommands(program: Command): void {
     .action(async (input: string, toml: string, opts: { output: string }) => {
       const [{ packFile }] = await Promise.all([import('../sandbox/authoring/pack-file.js')]);
       const r = await packFile(input, toml, opts.output);
-      process.stdout.write(`${r.path}\nsha256 ${r.sha256}  ${human(r.size)}\n`);
+      process.stdout.write(`${forTerminal(r.path)}\nsha256 ${r.sha256}  ${human(r.size)}\n`);
     });
 
   plugin
@@ -88,15 +99,17 @@ export function registerPluginCommands(program: Command): void {
     .argument('<plugin>', '.wasm file')
     .option('--json', 'print as JSON')
     .action(async (path: string, opts: { json?: boolean }) => {
-      const { loadPlugin } = await import('../sandbox/plugin.js');
+      const [{ loadPlugin }, { capabilityWarnings }] = await Promise.all([import('../sandbox/plugin.js'), import('../sandbox/authoring/import-capabilities.js')]);
       const p = await loadPlugin(path);
-      const info = { path, sha256: p.sha256, size: p.size, asyncified: p.asyncified, manifest: p.manifest, imports: p.imports, exports: p.exports, limits: p.limits };
+      const warnings = capabilityWarnings(p.imports, p.manifest.capabilities, 'its manifest');
+      const info = { path, sha256: p.sha256, size: p.size, asyncified: p.asyncified, manifest: p.manifest, imports: p.imports, exports: p.exports, limits: p.limits, warnings };
       if (opts.json) {
         process.stdout.write(`${json(info)}\n`);
         return;
       }
       const m = p.manifest;
       const list = (xs: readonly unknown[]) => (xs.length ? xs.join(', ') : '-');
+      // every value below comes from the plugin file: each line is escaped for the terminal
       const lines = [
         `name          ${m.name} ${m.version} (${m.kind})`,
         ...(m.description ? [`description   ${m.description}`] : []),
@@ -114,8 +127,9 @@ export function registerPluginCommands(program: Command): void {
         `asyncified    ${p.asyncified ? 'yes' : 'no'}`,
         `size          ${human(p.size)} (${p.size} bytes)`,
         `sha256        ${p.sha256}`,
+        ...warnings.map((w) => `warning       ${w}`),
       ];
-      process.stdout.write(`${lines.join('\n')}\n`);
+      process.stdout.write(`${lines.map(forTerminal).join('\n')}\n`);
     });
 
   plugin
@@ -145,19 +159,22 @@ export function registerPluginCommands(program: Command): void {
         process.stdout.write(`${json(r)}\n`);
       } else {
         const t = r.target;
+        // the plugin writes most of this: its strings are escaped for the terminal, one line each
         const out: string[] = [
-          `plugin    ${r.plugin.name} ${r.plugin.version} (${r.plugin.kind})  ${r.plugin.sha256.slice(0, 16)}`,
-          ...(t ? [`target    ${t.ip.includes(':') ? `[${t.ip}]` : t.ip}:${t.port}/${t.transport}${t.hostname ? ` (${t.hostname})` : ''}`] : []),
-          `status    ${res.status}`,
-          ...(res.error ? [`error     ${res.error}`] : []),
-          ...(res.service !== undefined ? [`service   ${JSON.stringify(res.service, jsonReplacer)}`] : []),
-          ...(res.findings?.length ? ['findings', ...res.findings.map((f) => `  ${JSON.stringify(f, jsonReplacer)}`)] : []),
-          ...(res.data !== undefined ? [`data      ${typeof res.data === 'object' ? json(res.data) : JSON.stringify(res.data, jsonReplacer)}`] : []),
-          ...(Object.keys(res.provides).length ? [`provides  ${JSON.stringify(res.provides, jsonReplacer)}`] : []),
-          ...(res.emitted.length ? [`emitted   ${res.emitted.length}`, ...res.emitted.map((e) => `  ${JSON.stringify(e, jsonReplacer)}`)] : []),
+          `plugin    ${forTerminal(`${r.plugin.name} ${r.plugin.version} (${r.plugin.kind})`)}  ${r.plugin.sha256.slice(0, 16)}`,
+          ...(t ? [`target    ${forTerminal(`${t.ip.includes(':') ? `[${t.ip}]` : t.ip}:${t.port}/${t.transport}${t.hostname ? ` (${t.hostname})` : ''}`)}`] : []),
+          `status    ${forTerminal(res.status)}`,
+          ...(res.error ? [`error     ${forTerminal(res.error)}`] : []),
+          ...(res.summary ? [`summary   ${forTerminal(res.summary)}`] : []),
+          ...(res.service !== undefined ? [`service   ${jsonLine(res.service)}`] : []),
+          ...(res.findings?.length ? ['findings', ...res.findings.map((f) => `  ${jsonLine(f)}`)] : []),
+          ...(res.data !== undefined ? [`data      ${typeof res.data === 'object' ? json(res.data) : jsonLine(res.data)}`] : []),
+          ...(Object.keys(res.provides).length ? [`provides  ${jsonLine(res.provides)}`] : []),
+          ...(res.emitted.length ? [`emitted   ${res.emitted.length}`, ...res.emitted.map((e) => `  ${jsonLine(e)}`)] : []),
           `logs      ${res.logs.length}${res.sandbox.logs_dropped ? ` (+${res.sandbox.logs_dropped} dropped)` : ''}`,
-          ...res.logs.map((l) => `  [${LEVELS[l.level] ?? l.level}] ${l.message}`),
+          ...res.logs.map((l) => `  [${LEVELS[l.level] ?? l.level}] ${forTerminal(l.message)}`),
           `sandbox   ${Math.round(res.sandbox.duration_ms * 10) / 10} ms, sent ${human(res.sandbox.bytes_sent)}, received ${human(res.sandbox.bytes_received)}, denied ${res.sandbox.denied}${res.sandbox.limit ? `, limit hit: ${res.sandbox.limit}` : ''}`,
+          ...(res.sandbox.denials ?? []).map((d) => `  EDENIED: ${forTerminal(d)}`),
           `limits    ${Object.entries(r.limits).map(([k, v]) => `${k}=${v}`).join(' ')}`,
           `timing    load ${r.timing.load_ms} ms${r.plugin.asyncified ? ' (asyncified, cached after the first load)' : ''}, invoke ${r.timing.invoke_ms} ms`,
         ];

@@ -10,7 +10,10 @@ import { UsageError } from '../errors.js';
 import { parsePorts } from '../targets/ports.js';
 import { parseSeed } from '../targets/probe-order.js';
 import { withJobId, type ScanEvent } from '../report/event.js';
-import { createWriter, formatFromPath, OUTPUT_FORMATS, type EventWriter, type OutputFormat } from '../report/writer.js';
+import { createWriter, OUTPUT_FORMATS, type EventWriter, type OutputFormat } from '../report/writer.js';
+import { outputFileFormat } from './output-format.js';
+import { literalTargetCount } from '../targets/target-set.js';
+import { checkTargetLimit, DEFAULT_MAX_TARGETS } from '../targets/target-limit.js';
 import { summaryLine, type ScanSummary } from '../report/summary.js';
 import { validateDag } from '../engine/dag-validate.js';
 import { runDag, type RunResult } from '../engine/dag-executor.js';
@@ -24,6 +27,9 @@ import { addPluginNodes, parseLimits, type PluginFlags } from './plugin-flags.js
 import { pluginFiles, loadRunPlugins, pluginModulesOf, refusalEvent, type RefusedPlugin } from '../modules/plugins/plugin-set.js';
 import type { LoadedPlugin, PluginRuntime } from '../sandbox/index.js';
 import { describeMatch } from '../modules/plugins/match.js';
+import { detectionProgress } from '../modules/plugins/detection-progress.js';
+import { forTerminal, jsonForTerminal, linesForTerminal } from '../report/terminal-text.js';
+import { escapedTerminal } from './terminal-stream.js';
 
 const STATES = ['open', 'closed', 'filtered'];
 const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
@@ -49,6 +55,9 @@ export interface ScanFlags extends PluginFlags {
   profile?: string;
   verbose?: boolean;
   quiet?: boolean;
+  maxTargets?: string;
+  allowLargeScan?: boolean;
+  dryRun?: boolean;
 }
 
 function resolveStates(raw: string | undefined): string[] | undefined {
@@ -68,10 +77,22 @@ export function scanSettings(targets: string[], f: ScanFlags): ScanSettings {
   const ports = f.ports !== undefined ? parsePorts(f.ports) : undefined;
   const topPorts = f.topPorts !== undefined ? intOption('--top-ports', f.topPorts, 1000, 1, 65535) : undefined;
   if (targets.length === 0 && !f.inputList) throw new UsageError('no targets given (see wasmap scan --help)');
+  // -o's format is a flag check too: nothing is opened before all of them pass
+  const format = choiceOption('--format', f.format, OUTPUT_FORMATS);
+  if (f.output) outputFileFormat(f.output, format);
+  if (f.dryRun && ((f.plugin?.length ?? 0) > 0 || (f.pluginDir?.length ?? 0) > 0)) {
+    throw new UsageError('--dry-run loads no plugins: leave out --plugin and --plugin-dir');
+  }
+  const maxTargets = f.maxTargets !== undefined ? intOption('--max-targets', f.maxTargets, DEFAULT_MAX_TARGETS, 1, 2 ** 32) : undefined;
+  const exclude = listOption(f.exclude);
+  // The targets typed here are checked now, before plugins load or -o is opened;
+  // target_expansion checks again with lists and names resolved.
+  const least = literalTargetCount(targets, exclude, { leaveOutReserved: true });
+  if (least !== undefined && f.excludeFile === undefined) checkTargetLimit(least, f.allowLargeScan ? undefined : maxTargets ?? DEFAULT_MAX_TARGETS);
   return {
     targets,
     inputList: f.inputList,
-    exclude: listOption(f.exclude),
+    exclude,
     excludeFile: f.excludeFile,
     ports: f.ports,
     topPorts,
@@ -87,14 +108,19 @@ export function scanSettings(targets: string[], f: ScanFlags): ScanSettings {
     banner: !!f.banner,
     bannerTimeoutMs: f.bannerTimeout !== undefined ? intOption('--banner-timeout', f.bannerTimeout, 2000, 1, 600_000) : undefined,
     states: resolveStates(f.states),
+    maxTargets,
+    allowLargeScan: !!f.allowLargeScan,
+    dryRun: !!f.dryRun,
   };
 }
 
 function openSinks(f: ScanFlags): EventWriter[] {
+  // a dry run writes nothing: its count goes to stderr with the summary
+  if (f.dryRun) return [];
   const chosen = choiceOption('--format', f.format, OUTPUT_FORMATS);
   const sinks: EventWriter[] = [];
   if (f.output) {
-    const format: OutputFormat = chosen ?? formatFromPath(f.output) ?? 'jsonl';
+    const format: OutputFormat = outputFileFormat(f.output, chosen);
     let fd: number;
     try {
       fd = openSync(f.output, 'w');
@@ -107,7 +133,9 @@ function openSinks(f: ScanFlags): EventWriter[] {
   // stdout carries data only: the table on a terminal, JSONL when piped (unless -o took the data).
   if (!f.output || process.stdout.isTTY) {
     const format: OutputFormat = f.output ? 'table' : chosen ?? (process.stdout.isTTY ? 'table' : 'jsonl');
-    sinks.push(createWriter(format, process.stdout, { columns: process.stdout.isTTY ? (process.stdout.columns ?? 100) : Infinity }));
+    // the table escapes its cells itself; JSON stays the same JSON (C1 and bidi as \u escapes)
+    const out = process.stdout.isTTY && format !== 'table' ? escapedTerminal(process.stdout, format === 'csv' ? linesForTerminal : jsonForTerminal) : process.stdout;
+    sinks.push(createWriter(format, out, { columns: process.stdout.isTTY ? (process.stdout.columns ?? 100) : Infinity }));
   }
   return sinks;
 }
@@ -128,7 +156,9 @@ export async function runScanCommand(targetArgs: string[], raw: Record<string, u
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const warn = (m: string): void => void process.stderr.write(`wasmap: warning: ${m}\n`);
+  // stderr lines carry plugin errors, manifest values and file names: never raw to the terminal
+  const say = (m: string): void => void process.stderr.write(`wasmap: ${forTerminal(m)}\n`);
+  const warn = (m: string): void => say(`warning: ${m}`);
   let runtime: PluginRuntime | undefined;
 
   try {
@@ -144,10 +174,15 @@ export async function runScanCommand(targetArgs: string[], raw: Record<string, u
       // The sandbox (binaryen, workers) loads only when a plugin is asked for.
       const { PluginRuntime } = await import('../sandbox/index.js');
       runtime = new PluginRuntime({ limits: parseLimits(f.pluginLimit), allowNet: f.allowNet ?? [] });
-      const set = await loadRunPlugins(runtime, dag, registry, given);
-      if (!f.quiet) for (const p of set.replaced) process.stderr.write(`wasmap: plugin ${p.manifest.name} from ${p.path} replaces the bundled one\n`);
+      const set = await loadRunPlugins(runtime, dag, registry, given, abort.signal); // Ctrl-C stops a long Asyncify transform
+      if (!f.quiet) for (const p of set.replaced) say(`plugin ${p.manifest.name} from ${p.path} replaces the bundled one`);
+      // a plugin the user named is input: if it cannot load, nothing runs (one line per plugin)
+      if (set.refusedGiven.length > 0) {
+        for (const r of set.refusedGiven) say(`error: plugin ${r.source} refused: ${r.message}`);
+        return 2;
+      }
       ({ refused, plugins, missing: unbuilt } = set);
-      for (const r of refused) process.stderr.write(`wasmap: plugin ${r.source} refused: ${r.message}\n`);
+      for (const r of refused) say(`plugin ${r.source} refused: ${r.message}`);
       if (f.strictPlugins && refused.length > 0) throw new UsageError(`--strict-plugins: ${refused.length} plugin(s) refused`);
       // profile plugins already have their node; the others get one each
       const inProfile = new Set(dag.nodes.map((n) => n.module));
@@ -165,9 +200,9 @@ export async function runScanCommand(targetArgs: string[], raw: Record<string, u
     const sinks = openSinks(f);
     const jobId = randomUUID();
     if (f.verbose) {
-      process.stderr.write(`wasmap: job ${jobId}, profile ${f.profile ?? 'default'}, seed ${settings.seed}\n`);
+      say(`job ${jobId}, profile ${f.profile ?? 'default'}, seed ${settings.seed}`);
       // what runs where: each plugin of the DAG and the ports it is called on
-      for (const p of plugins) process.stderr.write(`wasmap: plugin ${p.manifest.name} (${p.manifest.kind}): ${p.manifest.kind === 'scanner' || p.manifest.kind === 'detection' ? describeMatch(p.manifest.match) : p.manifest.kind === 'evaluator' ? 'each host, after its ports' : 'once, on all events'}\n`);
+      for (const p of plugins) say(`plugin ${p.manifest.name} (${p.manifest.kind}): ${p.manifest.kind === 'scanner' || p.manifest.kind === 'detection' ? describeMatch(p.manifest.match) : p.manifest.kind === 'evaluator' ? 'each host, after its ports' : 'once, on all events'}`);
     }
 
     let events = 0;
@@ -176,6 +211,7 @@ export async function runScanCommand(targetArgs: string[], raw: Record<string, u
       const ev = withJobId(refusalEvent(r), jobId);
       for (const s of sinks) s.write(ev);
     }
+    if (runtime) board.setDetection(() => detectionProgress(runtime!));
     const bar = f.quiet ? undefined : new ProgressBar(() => board.read());
     bar?.begin();
     const run = await runDag(dag, {
@@ -188,7 +224,7 @@ export async function runScanCommand(targetArgs: string[], raw: Record<string, u
       },
       onLog: (r) => {
         if (r.level === 'warn' || r.level === 'error') warn(r.msg);
-        else if (f.verbose) process.stderr.write(`wasmap: ${r.nodeId}: ${r.msg}\n`);
+        else if (f.verbose) say(`${r.nodeId}: ${r.msg}`);
       },
     });
     bar?.end();
@@ -197,7 +233,7 @@ export async function runScanCommand(targetArgs: string[], raw: Record<string, u
     const usage = failed.find((n) => n.error_code && isUsageCode(n.error_code));
     if (usage) {
       await Promise.all(sinks.map((s) => s.close()));
-      process.stderr.write(`wasmap: error: ${usage.error}\n`);
+      say(`error: ${usage.error}`);
       return 2;
     }
     for (const n of failed) warn(`${n.id} (${n.module}) failed: ${n.error}`);
@@ -217,7 +253,7 @@ export async function runScanCommand(targetArgs: string[], raw: Record<string, u
       ...(interrupted ? { interrupted } : {}),
     };
     await Promise.all(sinks.map((s) => s.close(summary)));
-    if (f.verbose) process.stderr.write(`wasmap: nodes: ${run.nodes.map((n) => `${n.id} ${n.status} ${n.duration_ms} ms`).join(', ')}\n`);
+    if (f.verbose) say(`nodes: ${run.nodes.map((n) => `${n.id} ${n.status} ${n.duration_ms} ms`).join(', ')}`);
     if (!f.quiet) process.stderr.write(summaryLine(summary) + '\n');
     if (interrupted) return SIGNAL_EXIT[interrupted] ?? 130;
     return failed.length > 0 ? 1 : 0;

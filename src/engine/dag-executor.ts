@@ -18,7 +18,7 @@ import { DagInvalidError, type Dag } from './dag.js';
 import { DataContext } from './data-context.js';
 import { writtenKeys, type WiredNode } from './dag-wiring.js';
 import { effectiveConfig, validateDag, type ConfigOverrides } from './dag-validate.js';
-import { EVENTS_KEY } from './key-contracts.js';
+import { EVENTS_KEY, parseNamespacedKey } from './key-contracts.js';
 import { storeItem, viewOf } from './freeze.js';
 import { overallStatus, type NodeStatus, type NodeSummary, type RunSummary } from './summary.js';
 
@@ -43,6 +43,12 @@ export interface RunOptions {
   onLog?: (rec: LogRecord) => void;
   /** config set from the command line, per node id; validated with the node's config */
   overrides?: ConfigOverrides;
+  /**
+   * Keys the result's `context` keeps besides those some node reads
+   * (default: none; `all` keeps every key). Memory then follows what the DAG
+   * needs, not the size of the scan.
+   */
+  keep?: readonly string[] | 'all';
 }
 
 export interface RunResult extends RunSummary {
@@ -63,7 +69,7 @@ export async function runDag(dag: Dag, opts: RunOptions): Promise<RunResult> {
   if (issues.length > 0) throw new DagInvalidError(dag.name, issues);
 
   const wired: WiredNode[] = dag.nodes.map((node) => ({ node, descriptor: opts.registry.get(node.module)! }));
-  const ctx = new DataContext(wired.map((w) => ({ nodeId: w.node.id, module: w.descriptor.name, keys: writtenKeys(w.descriptor) })));
+  const ctx = new DataContext(wired.map((w) => ({ nodeId: w.node.id, module: w.descriptor.name, keys: writtenKeys(w.descriptor) })), retention(wired, opts.keep));
   const signal = opts.signal ?? new AbortController().signal;
   // every node and each of its in-flight operations listens for cancellation
   setMaxListeners(0, signal);
@@ -89,7 +95,7 @@ export async function runDag(dag: Dag, opts: RunOptions): Promise<RunResult> {
     const emit = (ev: ScanEvent): void => {
       guard('event()');
       // readers of `events` are not its producers (see dag-wiring.ts): their events go to the sink only
-      const frozen = eventsShared ? ctx.write<ScanEvent>(node.id, d.name, EVENTS_KEY, ev) : viewOf<ScanEvent>(storeItem(ev, who, EVENTS_KEY));
+      const frozen = eventsShared && ctx.retains(EVENTS_KEY) ? ctx.write<ScanEvent>(node.id, d.name, EVENTS_KEY, ev) : viewOf<ScanEvent>(storeItem(ev, who, EVENTS_KEY));
       s.events++;
       opts.onEvent?.(frozen, { nodeId: node.id, module: d.name });
     };
@@ -169,6 +175,19 @@ export async function runDag(dag: Dag, opts: RunOptions): Promise<RunResult> {
 
   const nodes = wired.map((w) => summaries.get(w.node.id)!);
   return { dag: dag.name, status: overallStatus(nodes), duration_ms: round(performance.now() - t0), nodes, context: ctx };
+}
+
+/** Which keys the DataContext stores: those a node reads (plain or namespaced), plus `keep`. */
+function retention(wired: readonly WiredNode[], keep: RunOptions['keep']): ((key: string) => boolean) | undefined {
+  if (keep === 'all') return undefined;
+  const read = new Set<string>(keep ?? []);
+  for (const w of wired) {
+    for (const k of [...w.descriptor.requires, ...(w.descriptor.uses ?? [])]) {
+      read.add(k);
+      read.add(parseNamespacedKey(k)?.key ?? k);
+    }
+  }
+  return (key) => read.has(key);
 }
 
 /** depends_on order, so each node's barrier promise exists before the node starts waiting on it */

@@ -9,7 +9,7 @@
  * several nodes; the plain key is the union.
  */
 import { WasmapError } from '../errors.js';
-import { contractOf, namespacedKey } from './key-contracts.js';
+import { contractOf, namespacedKey, parseNamespacedKey } from './key-contracts.js';
 import { storeItem, viewOf, type StoredItem } from './freeze.js';
 
 export interface ProducerDecl {
@@ -71,8 +71,16 @@ class Channel {
 export class DataContext {
   readonly #channels = new Map<string, Channel>();
   readonly #byProducer = new Map<string, Channel[]>();
+  /** keys whose items are stored; others pass through (no node reads them) */
+  readonly #retain: ((key: string) => boolean) | undefined;
 
-  constructor(producers: Iterable<ProducerDecl> = []) {
+  /**
+   * `retain` says which keys to store (default: all). A scan stores only what
+   * some node reads, so memory follows what the DAG needs, not how many
+   * results the scan produced (events stream to the writers instead).
+   */
+  constructor(producers: Iterable<ProducerDecl> = [], retain?: (key: string) => boolean) {
+    this.#retain = retain;
     for (const p of producers) {
       const list: Channel[] = [];
       for (const key of p.keys) {
@@ -98,6 +106,7 @@ export class DataContext {
    */
   write<T>(nodeId: string, module: string, key: string, item: T): Readonly<T> {
     const who = `module "${module}" (node "${nodeId}")`;
+    if (!this.retains(key)) return viewOf<T>(storeItem(item, who, key)); // checked and frozen, then let go
     const ch = this.#channel(key);
     if (contractOf(key).cardinality === 'one' && ch.items.length > 0) {
       throw new WasmapError('WASMAP_DAG', `${who} wrote "${key}" twice; it holds a single item`);
@@ -106,6 +115,11 @@ export class DataContext {
     ch.push(stored);
     this.#channel(namespacedKey(module, nodeId, key)).push(stored);
     return viewOf<T>(stored);
+  }
+
+  /** whether items of `key` (plain or namespaced) are stored */
+  retains(key: string): boolean {
+    return this.#retain === undefined || this.#retain(key) || this.#retain(parseNamespacedKey(key)?.key ?? key);
   }
 
   /** marks `nodeId` finished: every key it produced closes once its other producers finish too */

@@ -64,3 +64,14 @@ export function intervalsContain(list: readonly Interval[], value: bigint): bool
   }
   return false;
 }
+
+/** How many addresses of the normalised intervals fall in [first, last]. */
+export function countWithin(list: readonly Interval[], first: bigint, last: bigint): bigint {
+  let n = 0n;
+  for (const iv of list) {
+    const a = iv.first > first ? iv.first : first;
+    const b = iv.last < last ? iv.last : last;
+    if (a <= b) n += b - a + 1n;
+  }
+  return n;
+}

@@ -59,19 +59,38 @@ export function parsePorts(spec: string): PortSet {
   return { tcp: collect(flags.tcp), udp: collect(flags.udp) };
 }
 
-function mergeSorted(a: readonly number[], b: readonly number[]): number[] {
-  const out: number[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.length || j < b.length) {
-    const x = j >= b.length || (i < a.length && a[i]! <= b[j]!) ? a[i++]! : b[j++]!;
-    if (out[out.length - 1] !== x) out.push(x);
-  }
-  return out;
+/** Sorted, each port once, whatever order the input came in (top-ports lists are most common first). */
+function sortedUnion(a: readonly number[], b: readonly number[]): number[] {
+  return [...new Set([...a, ...b])].sort((x, y) => x - y);
 }
 
 export function mergePortSets(a: PortSet, b: PortSet): PortSet {
-  return { tcp: mergeSorted(a.tcp, b.tcp), udp: mergeSorted(a.udp, b.udp) };
+  return { tcp: sortedUnion(a.tcp, b.tcp), udp: sortedUnion(a.udp, b.udp) };
+}
+
+/** The port choices of a scan, as flags and DAG config give them. */
+export interface PortChoice {
+  /** a port spec (`-p`, `ports`) */
+  ports?: string;
+  /** the N most common TCP ports (`--top-ports`, `top_ports`) */
+  topPorts?: number;
+  /** the N most common UDP ports (`top_udp_ports`) */
+  topUdpPorts?: number;
+  /** the N most common TCP ports when neither `ports` nor `topPorts` is set (a profile's default) */
+  defaultTopPorts?: number;
+}
+
+/**
+ * The ports a scan probes: the union of everything given, each port once.
+ * (nmap differs: `-p X --top-ports N` there is the N most common ports *within* X.)
+ */
+export function scanPortsOf(c: PortChoice): PortSet {
+  let ports: PortSet = { tcp: [], udp: [] };
+  if (c.ports !== undefined) ports = parsePorts(c.ports);
+  const top = c.topPorts ?? (c.ports === undefined ? c.defaultTopPorts ?? 1000 : undefined);
+  if (top !== undefined) ports = mergePortSets(ports, { tcp: topPorts(top, 'tcp'), udp: [] });
+  if (c.topUdpPorts !== undefined) ports = mergePortSets(ports, { tcp: [], udp: topPorts(c.topUdpPorts, 'udp') });
+  return ports;
 }
 
 /**

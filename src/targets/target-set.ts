@@ -7,9 +7,10 @@
 import { promises as dns } from 'node:dns';
 import { UsageError, WasmapError } from '../errors.js';
 import { formatIPv4, formatIPv6, tryParseIp, type IpFamily } from './ip.js';
-import { countIntervals, intervalsContain, subtractIntervals, unionIntervals, type Interval } from './intervals.js';
+import { countIntervals, countWithin, intervalsContain, subtractIntervals, unionIntervals, type Interval } from './intervals.js';
 import { parseTargetSpec, specSize, type TargetSpec } from './target-spec.js';
 import { readTargetList, type ListEntry } from './target-list.js';
+import { isNamedSpec, RESERVED_BLOCKS, reservedIntervals, type ReservedBlock } from './reserved.js';
 
 export interface HostRef {
   ip: string;
@@ -29,6 +30,11 @@ export interface TargetInput {
   excludeFile?: string;
   /** most addresses one spec or the whole set may hold; default 2**32 */
   maxHosts?: number;
+  /**
+   * Leave the reserved blocks (reserved.ts) out of ranges that were not named
+   * on purpose (see `isNamedSpec`); default false: the set holds what was given.
+   */
+  leaveOutReserved?: boolean;
   /** hostname → addresses; default: the system resolver, all addresses */
   resolve?: (name: string) => Promise<string[]>;
 }
@@ -181,29 +187,84 @@ async function resolveAll(names: string[], resolve: (name: string) => Promise<st
 }
 
 interface Built {
+  /** every address the specs stand for */
   v4: Interval[];
   v6: Interval[];
+  /** the same without the reserved parts of wide ranges (equal to v4/v6 unless asked) */
+  kept4: Interval[];
+  kept6: Interval[];
   names: Map<string, string>;
 }
 
-function collect(specs: Located[], resolved: Map<string, { family: IpFamily; value: bigint; ip: string }[]>): Built {
-  const v4: Interval[] = [];
-  const v6: Interval[] = [];
+type Resolved = Map<string, { family: IpFamily; value: bigint; ip: string }[]>;
+
+function collect(specs: readonly Located[], resolved: Resolved, leaveOutReserved = false): Built {
+  const named = { 4: [] as Interval[], 6: [] as Interval[] };
+  const wide = { 4: [] as Interval[], 6: [] as Interval[] };
   const names = new Map<string, string>();
   for (const { spec } of specs) {
     if (spec.kind === 'addresses') {
-      (spec.family === 4 ? v4 : v6).push({ first: spec.first, last: spec.last });
+      (leaveOutReserved && !isNamedSpec(spec) ? wide : named)[spec.family].push({ first: spec.first, last: spec.last });
       continue;
     }
-    for (const a of resolved.get(spec.name)!) {
-      (a.family === 4 ? v4 : v6).push({ first: a.value, last: a.value });
+    // a hostname is named on purpose: all its addresses are kept
+    for (const a of resolved.get(spec.name) ?? []) {
+      named[a.family].push({ first: a.value, last: a.value });
       if (!names.has(a.ip)) names.set(a.ip, spec.name);
     }
   }
-  return { v4: unionIntervals(v4), v6: unionIntervals(v6), names };
+  const kept = (f: IpFamily): Interval[] => unionIntervals([...named[f], ...subtractIntervals(unionIntervals(wide[f]), reservedIntervals(f))]);
+  return {
+    v4: unionIntervals([...named[4], ...wide[4]]),
+    v6: unionIntervals([...named[6], ...wide[6]]),
+    kept4: leaveOutReserved ? kept(4) : unionIntervals(named[4]),
+    kept6: leaveOutReserved ? kept(6) : unionIntervals(named[6]),
+    names,
+  };
+}
+
+/** Addresses of one reserved block that a scan left out of the ranges it was given. */
+export interface LeftOut {
+  block: ReservedBlock;
+  count: bigint;
+}
+
+export interface PlannedTargets {
+  set: TargetSet;
+  /** per reserved block, what `leaveOutReserved` removed (none when not asked) */
+  leftOut: LeftOut[];
+}
+
+function tallyLeftOut(before: { 4: Interval[]; 6: Interval[] }, after: { 4: Interval[]; 6: Interval[] }): LeftOut[] {
+  const out: LeftOut[] = [];
+  for (const block of RESERVED_BLOCKS) {
+    const count = countWithin(before[block.family], block.first, block.last) - countWithin(after[block.family], block.first, block.last);
+    if (count > 0n) out.push({ block, count });
+  }
+  return out;
+}
+
+/**
+ * The least number of addresses the command-line targets alone will give,
+ * without reading files or resolving names (so it can run before anything
+ * else): targets from names and lists only add to it. Undefined when an
+ * exclusion is a hostname, which could take away any number.
+ */
+export function literalTargetCount(targets: readonly string[], exclude: readonly string[], opts: { leaveOutReserved?: boolean; maxHosts?: number } = {}): bigint | undefined {
+  const include = parseAll(targets, opts.maxHosts ?? DEFAULT_MAX_HOSTS);
+  const excl = parseAll(exclude.filter((s) => s.trim() !== ''));
+  if (excl.some(({ spec }) => spec.kind === 'hostname')) return undefined;
+  const inc = collect(include, new Map(), opts.leaveOutReserved);
+  const exc = collect(excl, new Map());
+  return countIntervals(subtractIntervals(inc.kept4, exc.v4)) + countIntervals(subtractIntervals(inc.kept6, exc.v6));
 }
 
 export async function buildTargetSet(input: TargetInput): Promise<TargetSet> {
+  return (await planTargets(input)).set;
+}
+
+/** `buildTargetSet`, and what `leaveOutReserved` left out (for the line the CLI prints). */
+export async function planTargets(input: TargetInput): Promise<PlannedTargets> {
   const maxHosts = input.maxHosts ?? DEFAULT_MAX_HOSTS;
   if (!Number.isSafeInteger(maxHosts) || maxHosts < 1) throw new UsageError(`invalid host limit ${maxHosts}`);
   const resolve = input.resolve ?? systemResolve;
@@ -220,10 +281,12 @@ export async function buildTargetSet(input: TargetInput): Promise<TargetSet> {
   const names = [...new Set([...include, ...exclude].flatMap(({ spec }) => (spec.kind === 'hostname' ? [spec.name] : [])))];
   const resolved = await resolveAll(names, resolve);
 
-  const inc = collect(include, resolved);
+  const inc = collect(include, resolved, input.leaveOutReserved);
   const exc = collect(exclude, resolved);
-  const v4 = subtractIntervals(inc.v4, exc.v4);
-  const v6 = subtractIntervals(inc.v6, exc.v6);
+  const v4 = subtractIntervals(inc.kept4, exc.v4);
+  const v6 = subtractIntervals(inc.kept6, exc.v6);
+  const before = { 4: subtractIntervals(inc.v4, exc.v4), 6: subtractIntervals(inc.v6, exc.v6) };
+  const leftOut = input.leaveOutReserved ? tallyLeftOut(before, { 4: v4, 6: v6 }) : [];
 
   const total = countIntervals(v4) + countIntervals(v6);
   if (total > BigInt(maxHosts)) {
@@ -231,6 +294,11 @@ export async function buildTargetSet(input: TargetInput): Promise<TargetSet> {
   }
   if (total === 0n) {
     const given = countIntervals(inc.v4) + countIntervals(inc.v6);
+    const afterExclusions = countIntervals(before[4]) + countIntervals(before[6]);
+    if (afterExclusions > 0n) {
+      const blocks = leftOut.map((l) => l.block.cidr).join(', ');
+      throw new UsageError(`no targets to scan: all ${afterExclusions} address${afterExclusions === 1n ? ' is' : 'es are'} reserved (${blocks}); name a block on its own to scan it`);
+    }
     throw new UsageError(`no targets to scan: all ${given} target address${given === 1n ? ' is' : 'es are'} excluded`);
   }
   const kept = new Map<string, string>();
@@ -238,5 +306,5 @@ export async function buildTargetSet(input: TargetInput): Promise<TargetSet> {
     const r = tryParseIp(ip);
     if (r.ok && intervalsContain(r.ip.family === 4 ? v4 : v6, r.ip.value)) kept.set(ip, name);
   }
-  return new TargetSet(v4, v6, kept);
+  return { set: new TargetSet(v4, v6, kept), leftOut };
 }

@@ -294,8 +294,10 @@ describe('hostile probe texts', () => {
     const text = `Probe TCP NULL q||\n${line.repeat(Math.floor(((4 << 20) - 40) / line.length))}`;
     const port = await greeter(`${'c'.repeat(4000)}\r\n`);
     const d = dataOf(await scan(port, { nmap_probes: text, probe_rarity: 'light' }));
-    // capped at 20,000 match lines, the rest counted as skipped; every kept pattern compiled and tried
-    expect(d.nmap_probes).toMatchObject({ refused: false, probes: 1, matches: 20000, regex_compiled: 20000, regex_failed: 0 });
+    // capped at 20,000 match lines, the rest counted as skipped; every kept pattern compiled and tried —
+    // unless the machine is so loaded that the time budget ran out first, which the plugin then says
+    expect(d.nmap_probes).toMatchObject({ refused: false, probes: 1, matches: 20000, regex_failed: 0 });
+    if (d.nmap_probes!.regex_compiled !== 20000) expect(d.nmap_probes!.out_of_time).toBeGreaterThan(0);
     expect(d.nmap_probes!.skipped_lines).toBeGreaterThan(0);
     expect(d.service.name).toBe('unknown');
   }, 60_000);

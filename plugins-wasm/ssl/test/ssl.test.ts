@@ -544,12 +544,20 @@ describe('the real exim (GnuTLS) behind SMTP STARTTLS', () => {
   });
 
   it('accepts the versions openssl s_client gets through STARTTLS', async () => {
-    const expected: Record<string, boolean> = { sslv3: false };
-    // once more a second later after a refusal: the shared exim is now and then briefly away (restarted, or stalling under other test files' load)
-    for (const [key, flag] of [['tlsv1', 'tls1'], ['tlsv1_1', 'tls1_1'], ['tlsv1_2', 'tls1_2'], ['tlsv1_3', 'tls1_3']] as const) {
-      expected[key] = (sClient(flag) ?? (await new Promise((r) => setTimeout(r, 1000)), sClient(flag))) !== null;
+    // Two observers of one shared daemon: under load exim now and then stalls a
+    // handshake for either of them. Both look again (at most 3 times, both
+    // sides afresh) until they agree; a real disagreement stays one.
+    const versions = [['tlsv1', 'tls1'], ['tlsv1_1', 'tls1_1'], ['tlsv1_2', 'tls1_2'], ['tlsv1_3', 'tls1_3']] as const;
+    let expected: Record<string, boolean> = {};
+    let seen: Record<string, boolean> = {};
+    for (let attempt = 0; attempt < 3; attempt++) {
+      if (attempt > 0) d = (await scan(exim.port, { starttls: 'smtp' })).data as SslData;
+      expected = { sslv3: false, ...Object.fromEntries(versions.map(([key, flag]) => [key, sClient(flag) !== null])) };
+      seen = Object.fromEntries(Object.entries(d.ciphers!).map(([k, v]) => [k, v.accepted]));
+      const keys = new Set([...Object.keys(seen), ...Object.keys(expected)]);
+      if ([...keys].every((k) => seen[k] === expected[k])) break;
     }
-    expect(Object.fromEntries(Object.entries(d.ciphers!).map(([k, v]) => [k, v.accepted]))).toEqual(expected);
+    expect(seen).toEqual(expected);
     expect(Object.values(expected).filter(Boolean).length).toBeGreaterThan(0);
     for (const k of Object.keys(expected).filter((k) => expected[k])) expect(d.ciphers![k]!.accepted_cipher_list!.length, k).toBeGreaterThan(0);
   });

@@ -12,8 +12,9 @@
 // Run as a script it takes them from the compiled dist/ (npm run build).
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readlinkSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -63,22 +64,109 @@ export function ascArgs(build, outFile, pathDir) {
   return [entry, '-O3', '--noAssert', '--runtime', runtime, '--exportRuntime', '-o', outFile, ...extra, '--path', pathDir];
 }
 
-/** node_modules/.bin/asc of the repo (or of the plugin, if it has its own). */
+/**
+ * The compiler: the plugin's own `node_modules/.bin/asc` if it has one, else
+ * the `assemblyscript` wasmap depends on, found by Node's resolution from
+ * here (so a hoisted `npm install wasmap` finds it too), else `asc` on PATH.
+ */
 export function ascBin(pluginDir) {
-  for (const base of [pluginDir, REPO]) {
-    const p = join(base, 'node_modules', '.bin', 'asc');
-    if (existsSync(p)) return p;
+  const own = join(pluginDir, 'node_modules', '.bin', 'asc');
+  if (existsSync(own)) return own;
+  try {
+    const pkg = createRequire(join(SDK_DIR, 'package.json')).resolve('assemblyscript/package.json');
+    return join(dirname(pkg), 'bin', 'asc.js');
+  } catch {
+    return 'asc';
   }
-  return 'asc';
 }
 
 function run(cmd, args, cwd) {
+  // a .js entry runs under this node (npm's bin links are executable, the package file may not be)
+  if (cmd.endsWith('.js')) [cmd, args] = [process.execPath, [cmd, ...args]];
   return new Promise((res, rej) => {
     execFile(cmd, args, { cwd, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
       if (err) rej(new Error(`${cmd} ${args.join(' ')} failed:\n${stderr || stdout || err.message}`));
       else res();
     });
   });
+}
+
+/**
+ * Where compiled outputs are kept by the hash of everything that makes them
+ * (WASMAP_BUILD_CACHE=0 turns it off): the same sources never compile twice,
+ * which is most of a test run's time otherwise.
+ */
+function buildCacheDir() {
+  const v = process.env.WASMAP_BUILD_CACHE;
+  if (v === '0') return undefined;
+  return v || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'wasmap', 'as-build');
+}
+
+/** Every file under `dir` (sorted, recursive). */
+function filesUnder(dir) {
+  const out = [];
+  const walk = (d) => {
+    let entries;
+    try {
+      entries = readdirSync(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries.sort((x, y) => (x.name < y.name ? -1 : 1))) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile()) out.push(p);
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+const isFile = (f) => {
+  try {
+    return statSync(f).isFile();
+  } catch {
+    return false;
+  }
+};
+
+const IMPORT_RE = /(?:from|import)\s*["']([^"']+)["']/g;
+
+/** The entry and every source it imports by relative path, transitively (package imports are the SDK's). */
+function sourceGraph(entry) {
+  const seen = new Set();
+  const visit = (file) => {
+    if (seen.has(file) || !isFile(file)) return;
+    seen.add(file);
+    for (const m of readFileSync(file, 'utf8').matchAll(IMPORT_RE)) {
+      const spec = m[1];
+      if (!spec.startsWith('.')) continue;
+      const base = resolve(dirname(file), spec);
+      const f = [base, `${base}.ts`, join(base, 'index.ts')].find(isFile);
+      if (f) visit(f);
+    }
+  };
+  visit(entry);
+  return [...seen].sort();
+}
+
+/**
+ * The cache key: the compiler and its version, the asc argv (output path
+ * left out), the bytes of the entry and every file it imports by relative
+ * path (a test harness imports its plugin's parser; https builds http's
+ * source), and this SDK's assembly folder.
+ */
+function buildKey(asc, args, dir, entry) {
+  const h = createHash('sha256');
+  let version = '';
+  try {
+    version = readFileSync(join(dirname(dirname(asc)), 'package.json'), 'utf8');
+  } catch {
+    /* asc on PATH: its path stands in */
+  }
+  h.update(`${asc}\0${version}\0${JSON.stringify(args)}\0`);
+  for (const f of [...sourceGraph(resolve(dir, entry)), ...filesUnder(join(SDK_DIR, 'assembly'))]) h.update(`${f}\0`).update(readFileSync(f)).update('\0');
+  return h.digest('hex');
 }
 
 /**
@@ -95,7 +183,23 @@ export async function buildPlugin(pluginDir, { readPluginToml, packManifest, out
   const out = resolve(outFile ?? join(dir, 'build', `${manifest.name}.wasm`));
   mkdirSync(dirname(out), { recursive: true });
   const args = ascArgs(build, out, sdkPathDir());
-  await run(ascBin(dir), args, dir);
+  const asc = ascBin(dir);
+  const cacheDir = buildCacheDir();
+  const cached = cacheDir && join(cacheDir, `${buildKey(asc, ascArgs(build, '<out>', '<sdk>'), dir, args[0])}.wasm`);
+  if (cached && existsSync(cached)) copyFileSync(cached, out);
+  else {
+    await run(asc, args, dir);
+    if (cached) {
+      try {
+        mkdirSync(cacheDir, { recursive: true });
+        const tmp = `${cached}.${process.pid}.tmp`;
+        copyFileSync(out, tmp);
+        renameSync(tmp, cached); // atomic: a concurrent build never reads half a file
+      } catch {
+        /* an unwritable cache only costs time */
+      }
+    }
+  }
   const wasm = packManifest(new Uint8Array(readFileSync(out)), manifest);
   writeFileSync(out, wasm);
   return { wasm, manifest, outFile: out, args };

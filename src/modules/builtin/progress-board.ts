@@ -7,10 +7,18 @@ export interface ProgressReading {
   completed: number;
   total: number;
   open: number;
+  /** plugin invocations, once plugins run (see modules/plugins/detection-progress.ts) */
+  detection?: { queued: number; done: number; running: ReadonlyMap<string, number> };
 }
 
 export class ProgressBoard {
   private readonly sources = new Map<string, () => ProgressReading>();
+  private detection: (() => NonNullable<ProgressReading['detection']>) | undefined;
+
+  /** where the detection stage's counts come from */
+  setDetection(read: () => NonNullable<ProgressReading['detection']>): void {
+    this.detection = read;
+  }
 
   set(nodeId: string, read: () => ProgressReading): void {
     this.sources.set(nodeId, read);
@@ -27,6 +35,7 @@ export class ProgressBoard {
       const r = read();
       if (r.total >= best.total) best = r;
     }
-    return best;
+    const detection = this.detection?.();
+    return detection && detection.queued > 0 ? { ...best, detection } : best;
   }
 }

@@ -45,6 +45,11 @@ export interface ScanSettings {
   banner: boolean;
   bannerTimeoutMs?: number;
   states?: string[];
+  /** most target addresses without allowLargeScan (target_expansion's default when unset) */
+  maxTargets?: number;
+  allowLargeScan?: boolean;
+  /** keep only the target_expansion nodes: targets and ports are read, checked and counted, nothing is sent */
+  dryRun?: boolean;
 }
 
 function set(node: DagNode | undefined, key: string, value: unknown): void {
@@ -65,12 +70,16 @@ export function applyScanSettings(base: Dag, s: ScanSettings): Dag {
     set(t, 'input_list', s.inputList);
     t.config.exclude = s.exclude;
     set(t, 'exclude_file', s.excludeFile);
+    // -p replaces the profile's ports; with --top-ports too, both are scanned (each port once)
     if (s.ports !== undefined) {
       t.config.ports = s.ports;
       delete t.config.top_ports;
     }
     set(t, 'top_ports', s.topPorts);
+    set(t, 'max_targets', s.maxTargets);
+    if (s.allowLargeScan) t.config.allow_large_scan = true;
   }
+  if (s.dryRun) return { ...base, nodes: byModule('target_expansion') };
   if (s.skipDiscovery) {
     const gone = new Set(byModule('tcp_probe_discovery').map((n) => n.id));
     for (const id of gone) nodes.splice(nodes.findIndex((n) => n.id === id), 1);

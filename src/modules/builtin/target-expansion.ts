@@ -1,17 +1,23 @@
 /**
  * `target_expansion`: turns target specs and port specs into the DataContext's
  * `targets` (the compact set, never expanded) and `scan_ports`.
+ *
+ * Wide ranges lose the reserved blocks (targets/reserved.ts) unless named on
+ * their own, and a set above `max_targets` is refused unless
+ * `allow_large_scan`: this is the node every scan starts from, so nothing is
+ * sent before these checks.
  */
 import type { ModuleDescriptor } from '../module.js';
 import { configured } from './configured.js';
-import { buildTargetSet } from '../../targets/target-set.js';
-import { parsePorts, topPorts, mergePortSets, type PortSet } from '../../targets/ports.js';
+import { planTargets } from '../../targets/target-set.js';
+import { checkTargetLimit, DEFAULT_MAX_TARGETS, formatCount, leftOutLines } from '../../targets/target-limit.js';
+import { scanPortsOf } from '../../targets/ports.js';
 import { UsageError } from '../../errors.js';
 
 export const targetExpansion: ModuleDescriptor = {
   name: 'target_expansion',
   description: 'Parses targets (addresses, CIDRs, ranges, hostnames, files, exclusions) and ports',
-  version: '1.0.0',
+  version: '1.1.0',
   kind: 'source',
   origin: 'builtin',
   config: {
@@ -19,27 +25,39 @@ export const targetExpansion: ModuleDescriptor = {
     input_list: { type: 'string', description: 'file of targets (- for stdin)' },
     exclude: { type: 'list', items: 'string', default: [], description: 'targets to leave out' },
     exclude_file: { type: 'string', description: 'file of targets to leave out' },
-    ports: { type: 'string', description: 'port spec: 22,80 1-1024 - T:80,U:53' },
-    top_ports: { type: 'int', min: 1, max: 65535, description: 'the N most common TCP ports (default 1000 when no ports are given)' },
+    ports: { type: 'string', description: 'port spec: 22,80 1-1024 - T:80,U:53 (with top_ports: both, each port once)' },
+    top_ports: { type: 'int', min: 1, max: 65535, description: 'the N most common TCP ports (with ports: both, each port once)' },
     top_udp_ports: { type: 'int', min: 1, max: 65535, description: 'also the N most common UDP ports' },
+    default_top_ports: { type: 'int', default: 1000, min: 1, max: 65535, description: 'the N most common TCP ports, when neither ports nor top_ports is set' },
+    max_targets: { type: 'int', default: DEFAULT_MAX_TARGETS, min: 1, max: 2 ** 32, description: 'most addresses without allow_large_scan (default a /8 or a /104)' },
+    allow_large_scan: { type: 'bool', default: false, description: 'scan more than max_targets addresses' },
   },
   requires: [],
   provides: ['targets', 'scan_ports'],
   create: configured(async (io, cfg) => {
     const specs = cfg.targets as string[];
     if (specs.length === 0 && !cfg.input_list) throw new UsageError('no targets given');
-    const set = await buildTargetSet({
+    // ports first: a bad spec is refused before any name is resolved
+    const ports = scanPortsOf({
+      ports: cfg.ports as string | undefined,
+      topPorts: cfg.top_ports as number | undefined,
+      topUdpPorts: cfg.top_udp_ports as number | undefined,
+      defaultTopPorts: cfg.default_top_ports as number,
+    });
+    const { set, leftOut } = await planTargets({
       targets: specs,
       inputFile: cfg.input_list as string | undefined,
       exclude: cfg.exclude as string[],
       excludeFile: cfg.exclude_file as string | undefined,
+      leaveOutReserved: true,
     });
-    let ports: PortSet | undefined = cfg.ports !== undefined ? parsePorts(cfg.ports as string) : undefined;
-    if (cfg.top_ports !== undefined || !ports) {
-      const top = { tcp: topPorts((cfg.top_ports as number | undefined) ?? 1000, 'tcp'), udp: [] };
-      ports = ports ? mergePortSets(ports, top) : mergePortSets(top, { tcp: [], udp: [] });
+    checkTargetLimit(BigInt(set.size), cfg.allow_large_scan ? undefined : (cfg.max_targets as number));
+    const left = leftOutLines(leftOut);
+    if (left) {
+      io.log('warn', left.line);
+      for (const d of left.details) io.log('info', d);
     }
-    if (cfg.top_udp_ports !== undefined) ports = mergePortSets(ports, { tcp: [], udp: topPorts(cfg.top_udp_ports as number, 'udp') });
+    io.log('info', `${formatCount(set.size)} address${set.size === 1 ? '' : 'es'}, ${formatCount(ports.tcp.length)} TCP and ${formatCount(ports.udp.length)} UDP ports`);
     io.count('hosts', set.size);
     io.count('ports', ports.tcp.length + ports.udp.length);
     io.write('targets', set.toPlain());

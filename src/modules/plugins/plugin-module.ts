@@ -13,7 +13,9 @@ import type { Banner, OpenPort, ServiceFingerprint } from '../../engine/key-cont
 import type { ScanEvent } from '../../report/event.js';
 import { toJson } from '../../report/encode.js';
 import { matches, isTlsPort } from './match.js';
-import { resultEvent, returnEvent, isMap, type InvocationPoint } from './plugin-events.js';
+import { HOST_KEYS } from '../../sandbox/manifest.js';
+import { detectionProgress } from './detection-progress.js';
+import { bindFindings, resultEvent, returnEvent, isMap, type InvocationPoint } from './plugin-events.js';
 
 /** Invocations of one plugin in flight at once (the runtime pools instances per worker). */
 const IN_FLIGHT = 64;
@@ -34,11 +36,15 @@ export interface PluginModuleOptions {
 }
 
 /**
- * The DataContext keys a plugin's module reads and writes. A scanner whose
- * `match` names services also reads `service_fingerprints`; a scanner that
- * lists `service_fingerprints` in its manifest `provides` (an identifier
- * such as service-simple) writes its `service` results there, so protocol
- * plugins matched by service run on services found on unusual ports.
+ * The DataContext keys a plugin's module reads and writes: fixed by its kind,
+ * never by what its manifest asks (so no plugin can make the DAG invalid). A
+ * scanner whose `match` names services also reads `service_fingerprints`; a
+ * scanner that lists `service_fingerprints` in its manifest `provides` (an
+ * identifier such as service-simple, which the manifest check keeps from
+ * also matching by service) writes its `service` results there, so protocol
+ * plugins matched by service run on services found on unusual ports. Other
+ * `provides` keys are the plugin's own (the manifest check refuses host
+ * keys); their items say which invocation they came from.
  */
 export function moduleKeys(m: LoadedPlugin['manifest']): { requires: string[]; uses: string[]; provides: string[] } {
   const base = KEYS_BY_KIND[m.kind];
@@ -46,11 +52,8 @@ export function moduleKeys(m: LoadedPlugin['manifest']): { requires: string[]; u
   const uses: string[] = [...base.uses];
   if (m.kind === 'scanner' && (m.match.services ?? []).length > 0) uses.push('service_fingerprints');
   const provides: string[] = [...base.provides];
-  for (const k of m.provides) if (!provides.includes(k) && !requires.includes(k) && k !== 'events') provides.push(k);
-  // keys the manifest asks for that other nodes may produce (e.g. another plugin's provides)
-  for (const k of m.requires) {
-    if (!requires.includes(k) && !uses.includes(k) && !provides.includes(k) && k !== 'banner' && k !== 'service' && k !== 'events') uses.push(k);
-  }
+  for (const k of m.provides) if (!provides.includes(k) && !requires.includes(k) && !uses.includes(k) && !HOST_KEYS.has(k)) provides.push(k);
+  if (m.provides.includes('service_fingerprints') && m.kind === 'scanner' && !uses.includes('service_fingerprints')) provides.push('service_fingerprints');
   return { requires, uses, provides };
 }
 
@@ -96,6 +99,8 @@ export function pluginModule({ runtime, plugin }: PluginModuleOptions): ModuleDe
 /** Runs invocations with bounded concurrency and turns their results into events and items. */
 class Caller {
   private readonly running = new Set<Promise<void>>();
+  /** Denial reasons already said on stderr (each once per plugin, at most a few). */
+  private readonly toldDenials = new Set<string>();
   private readonly name: string;
   readonly manifest: LoadedPlugin['manifest'];
 
@@ -107,29 +112,56 @@ class Caller {
   /** Queues one invocation; resolves when there is room for the next. */
   async call(at: InvocationPoint, input: InvocationInput, after?: (r: InvocationResult) => void): Promise<void> {
     const io = this.io;
+    const progress = detectionProgress(this.runtime);
+    progress.started(this.name);
     const p = this.runtime
       .invoke(this.plugin, { ...input, config: this.config }, (emitted) => {
         // emit-ted results are kept even if the invocation fails later, and streamed at once
-        io.event(resultEvent(this.name, at, emitted, typeof emitted.status === 'string' ? emitted.status : 'success'));
+        const findings = this.bind(at, emitted.findings);
+        const out = findings === undefined ? emitted : { ...emitted, findings };
+        io.event(resultEvent(this.name, at, out, typeof emitted.status === 'string' ? emitted.status : 'success'));
       })
       .then((r) => {
         io.count('invocations');
         if (r.status !== 'success') io.count(`status:${r.status}`);
         if (r.sandbox.limit) io.count(`limit:${r.sandbox.limit}`);
+        const findings = this.bind(at, r.findings);
+        const bound: InvocationResult = findings === undefined ? r : { ...r, findings };
         // an output plugin's report goes to its file, not into the events; its failures do
-        const ev = this.manifest.kind === 'output' && r.status === 'success' ? undefined : returnEvent(this.name, at, r);
+        const ev = this.manifest.kind === 'output' && r.status === 'success' ? undefined : returnEvent(this.name, at, bound);
         if (ev) io.event(ev);
-        if (r.error && r.status !== 'success') io.log('warn', `plugin ${this.name} on ${at.ip}:${at.port}: ${r.error}`);
-        this.record(at, r);
+        if (r.error && r.status !== 'success') io.log('warn', `plugin ${this.name}${where(at)}: ${r.error}`);
+        for (const d of r.sandbox.denials ?? []) {
+          if (this.toldDenials.size >= 5 || this.toldDenials.has(d)) continue;
+          this.toldDenials.add(d);
+          io.log('warn', `plugin ${this.name}: EDENIED: ${d}`);
+        }
+        this.record(at, bound);
         after?.(r);
+      })
+      .catch((e: unknown) => {
+        // the runtime closes under in-flight invocations when the scan is stopped
+        if (!io.signal.aborted) io.log('warn', `plugin ${this.name}${where(at)}: ${(e as Error).message}`);
       });
-    const tracked = p.finally(() => this.running.delete(tracked));
+    const tracked = p.finally(() => {
+      this.running.delete(tracked);
+      progress.ended(this.name);
+    });
     this.running.add(tracked);
-    if (this.running.size >= IN_FLIGHT) await Promise.race(this.running);
+    if (this.running.size >= IN_FLIGHT) await Promise.race([...this.running, whenAborted(io.signal)]);
   }
 
+  /** Waits for the invocations in flight; a cancelled scan stops waiting at once (their results are not found yet). */
   async drain(): Promise<void> {
-    while (this.running.size > 0) await Promise.all(this.running);
+    while (this.running.size > 0 && !this.io.signal.aborted) await Promise.race([Promise.all(this.running), whenAborted(this.io.signal)]);
+  }
+
+  /** A result's findings, each bound to this invocation (see bindFindings); refusals are logged. */
+  private bind(at: InvocationPoint, findings: unknown): Record<string, unknown>[] | undefined {
+    if (findings === undefined) return undefined;
+    const { kept, refused } = bindFindings(findings, at);
+    for (const why of refused) this.io.log('warn', `plugin ${this.name}${where(at)}: ${why}`);
+    return kept;
   }
 
   /** Results into the DataContext: plugin_results, fingerprints, findings and the manifest's own keys. */
@@ -137,32 +169,45 @@ class Caller {
     const io = this.io;
     const kind = this.plugin.manifest.kind;
     const data = isMap(r.data) ? r.data : r.data === undefined ? {} : { value: r.data };
+    const self = { ip: at.ip, port: at.port, transport: at.transport, ...(at.hostname ? { hostname: at.hostname } : {}) };
     if (kind === 'scanner' || kind === 'detection') {
-      io.write('plugin_results', { plugin: this.name, ...at, status: r.status, data, ...(r.error ? { error: r.error } : {}) });
+      io.write('plugin_results', { plugin: this.name, ...self, status: r.status, data, ...(r.error ? { error: r.error } : {}) });
     } else if (kind === 'evaluator') {
       io.write('evaluator_results', { plugin: this.name, ip: at.ip, status: r.status, data, ...(r.error ? { error: r.error } : {}) });
     }
     const identifies = kind === 'detection' || (kind === 'scanner' && this.manifest.provides.includes('service_fingerprints'));
     if (identifies && isMap(r.service) && typeof r.service.name === 'string') {
-      const fp: ServiceFingerprint = { ...at, service: r.service as unknown as ServiceFingerprint['service'], source: this.name };
+      const fp: ServiceFingerprint = { ...self, service: r.service as unknown as ServiceFingerprint['service'], source: this.name };
       io.write('service_fingerprints', fp);
     }
-    if (kind !== 'output' && Array.isArray(r.findings)) {
-      for (const f of r.findings) {
-        if (!isMap(f) || typeof f.id !== 'string' || typeof f.title !== 'string') continue;
-        io.write('vulnerabilities', { ip: at.ip, ...(at.port ? { port: at.port, transport: at.transport } : {}), ...f, source: this.name });
-      }
+    if (kind !== 'output') {
+      // host fields last: a finding cannot name another host, and its port was checked by bind
+      const port = at.port ? { port: at.port, transport: at.transport } : {};
+      for (const f of r.findings ?? []) io.write('vulnerabilities', { ...port, ...(f as Record<string, unknown>), ip: at.ip, ...(at.hostname ? { hostname: at.hostname } : {}), source: this.name });
     }
     for (const [key, value] of Object.entries(r.provides)) {
-      if (key === 'service_fingerprints' && identifies) continue; // written from `service` above
+      if (key === 'service_fingerprints' || HOST_KEYS.has(key)) continue; // host keys come from the fields above only
       try {
-        io.write(key, value);
+        io.write(key, { ...self, plugin: this.name, value });
       } catch (e) {
         io.log('warn', `plugin ${this.name}: ${(e as Error).message}`);
       }
     }
   }
 }
+
+const abortPromises = new WeakMap<AbortSignal, Promise<void>>();
+/** Resolves when `signal` aborts (never rejects: the caller looks at `signal.aborted`); one listener per signal. */
+function whenAborted(signal: AbortSignal): Promise<void> {
+  let p = abortPromises.get(signal);
+  if (!p) {
+    p = signal.aborted ? Promise.resolve() : new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+    abortPromises.set(signal, p);
+  }
+  return p;
+}
+
+const where = (at: InvocationPoint): string => (at.ip ? ` on ${at.ip}${at.port ? `:${at.port}` : ''}` : '');
 
 const pointKey = (p: { ip: string; port: number; transport: string }): string => `${p.transport}/${p.ip}/${p.port}`;
 
@@ -205,6 +250,10 @@ async function scannerLoop(io: ExecutionIO, call: Caller): Promise<void> {
       for await (const b of io.read<Banner>('banners')) banners.set(pointKey({ ...b, transport: 'tcp' }), b.banner);
     })()
     : Promise.resolve();
+  // The side feeds end with an error on cancellation, maybe while the main loop
+  // is elsewhere: handled here, and re-thrown below after the main loop.
+  fingerprints.catch(() => {});
+  bannerFeed.catch(() => {});
   try {
     for await (const p of io.read<OpenPort>('open_ports')) {
       open.set(pointKey(p), p);
@@ -252,7 +301,8 @@ async function evaluatorRun(io: ExecutionIO, call: Caller): Promise<void> {
       if (io.signal.aborted) break;
       const relevant = h.ctx.open_ports!.some((p) => matches(manifest.match, { port: (p as OpenPort).port, transport: (p as OpenPort).transport, services: [] }));
       if (!relevant) continue;
-      const at: InvocationPoint = { ip, port: 0, transport: 'tcp', ...(h.hostname ? { hostname: h.hostname } : {}) };
+      const hostPorts = (h.ctx.open_ports as OpenPort[]).map((p) => ({ port: p.port, transport: p.transport }));
+      const at: InvocationPoint = { ip, port: 0, transport: 'tcp', ...(h.hostname ? { hostname: h.hostname } : {}), hostPorts };
       await call.call(at, { context: { asset: { ip, ...(h.hostname ? { hostname: h.hostname } : {}) }, ...h.ctx } });
     }
   } finally {
@@ -271,7 +321,11 @@ async function outputRun(io: ExecutionIO, call: Caller, outputFile: string): Pro
   });
   await call.drain();
   if (!report) return;
-  if (outputFile === '-') process.stdout.write(report);
-  else await writeFile(outputFile, report);
+  if (outputFile !== '-') await writeFile(outputFile, report);
+  else if (process.stdout.isTTY) {
+    // a person reads it: nothing the plugin wrote may drive the terminal (--plugin-output FILE keeps the bytes)
+    const { bytesForTerminal } = await import('../../report/terminal-text.js');
+    process.stdout.write(bytesForTerminal(report));
+  } else process.stdout.write(report);
   io.count('report_bytes', report.length);
 }

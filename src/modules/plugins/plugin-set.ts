@@ -62,10 +62,10 @@ export async function pluginFiles(files: string[], dirs: string[]): Promise<stri
 }
 
 /** Loads every file; registers the good ones in `registry` (a name clash is a refusal too). */
-export async function loadPluginSet(runtime: PluginRuntime, files: string[], registry: ModuleRegistry): Promise<PluginSet> {
+export async function loadPluginSet(runtime: PluginRuntime, files: string[], registry: ModuleRegistry, signal?: AbortSignal): Promise<PluginSet> {
   const set: PluginSet = { plugins: [], refused: [] };
   // loads overlap (file reads, compiles on V8's background threads); registering keeps file order
-  const loads = await Promise.allSettled(files.map((f) => runtime.load(f)));
+  const loads = await Promise.allSettled(files.map((f) => runtime.load(f, { signal })));
   loads.forEach((r, i) => {
     try {
       if (r.status === 'rejected') throw r.reason;
@@ -89,6 +89,8 @@ export interface RunPlugins extends PluginSet {
   replaced: LoadedPlugin[];
   /** modules the DAG names that neither a built-in, a given nor a bundled plugin provides */
   missing: string[];
+  /** refusals of plugins the user named (--plugin, --plugin-dir): bad input, not a warning */
+  refusedGiven: RefusedPlugin[];
 }
 
 /** Modules a DAG names that are not built-in: bundled plugins (dags/*.yaml) or the user's. */
@@ -101,16 +103,26 @@ export function pluginModulesOf(dag: Dag, registry: ModuleRegistry): string[] {
  * takes its place (an author's new build) — then the bundled plugins the
  * DAG still needs.
  */
-export async function loadRunPlugins(runtime: PluginRuntime, dag: Dag, registry: ModuleRegistry, given: string[] = []): Promise<RunPlugins> {
+export async function loadRunPlugins(runtime: PluginRuntime, dag: Dag, registry: ModuleRegistry, given: string[] = [], signal?: AbortSignal): Promise<RunPlugins> {
   const wanted = pluginModulesOf(dag, registry);
-  const mine = await loadPluginSet(runtime, given, registry);
-  const bundled = await loadPluginSet(runtime, bundledPluginFiles(wanted.filter((m) => !registry.has(m))), registry);
+  const mine = await loadPluginSet(runtime, given, registry, signal);
+  const bundled = await loadPluginSet(runtime, bundledPluginFiles(wanted.filter((m) => !registry.has(m))), registry, signal);
   return {
     plugins: [...bundled.plugins, ...mine.plugins],
     refused: [...bundled.refused, ...mine.refused],
     replaced: mine.plugins.filter((p) => wanted.includes(p.manifest.name)),
     missing: wanted.filter((m) => !registry.has(m)),
+    refusedGiven: mine.refused.map((r) => ({ ...r, message: r.message + fixFor(r.message) })),
   };
+}
+
+/** What the user can do about a refusal, when there is one obvious step. */
+function fixFor(message: string): string {
+  if (/no wasmap\.manifest custom section/.test(message))
+    return ' — a bare compiler output: build it with `wasmap plugin build DIR`, or add a manifest with `wasmap plugin pack FILE plugin.toml -o OUT.wasm`';
+  if (/not a valid WebAssembly module/.test(message)) return ' — is it the .wasm that `wasmap plugin build` wrote?';
+  if (/cannot open \(ENOENT\)/.test(message)) return ' — no such file';
+  return '';
 }
 
 /** The error event a refused plugin leaves in the output. */

@@ -8,11 +8,13 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { parse as parseToml } from 'smol-toml';
 import { UsageError } from '../../errors.js';
 import { loadPlugin } from '../plugin.js';
 import type { LoadedPlugin } from '../types.js';
+import { capabilityWarnings } from './import-capabilities.js';
 import { packManifest } from './pack.js';
 import { readPluginToml } from './plugin-toml.js';
 import { runTool } from './run-tool.js';
@@ -39,6 +41,8 @@ export interface BuildResult {
   size: number;
   lang: PluginLang;
   plugin: LoadedPlugin;
+  /** Problems that do not stop the build, e.g. an import whose capability is not declared. */
+  warnings: string[];
 }
 
 function lang(build: Record<string, unknown>, file: string): PluginLang {
@@ -61,8 +65,31 @@ interface CargoArtifact {
   filenames?: string[];
 }
 
+/**
+ * `wasmap plugin new` points Cargo.toml at the Rust SDK of the wasmap that
+ * made it (an installed package's `sdk/rust`). If that wasmap moved (a new
+ * Node under nvm, another machine), say where this one's SDK is instead of
+ * cargo's "failed to read".
+ */
+async function checkSdkPath(dir: string): Promise<void> {
+  const file = join(dir, 'Cargo.toml');
+  let doc: Record<string, unknown>;
+  try {
+    doc = parseToml(await readFile(file, 'utf8')) as Record<string, unknown>;
+  } catch {
+    return; // cargo reports a bad Cargo.toml itself
+  }
+  const dep = (doc.dependencies as Record<string, unknown> | undefined)?.['wasmap-sdk'];
+  const path = dep && typeof dep === 'object' ? (dep as { path?: unknown }).path : undefined;
+  if (typeof path !== 'string') return;
+  const abs = isAbsolute(path) ? path : join(dir, path);
+  if (!existsSync(join(abs, 'Cargo.toml')))
+    throw new UsageError(`${file}: wasmap-sdk path '${path}' has no Cargo.toml; this wasmap's Rust SDK is ${join(sdkDir(), 'rust')}`);
+}
+
 async function buildRust(dir: string, build: Record<string, unknown>, file: string, opts: BuildOptions): Promise<Uint8Array> {
   if (!existsSync(join(dir, 'Cargo.toml'))) throw new UsageError(`${dir}: no Cargo.toml (needed for [build] lang = "rust")`);
+  await checkSdkPath(dir);
   const target = opts.rustTarget ?? str(build, 'target', file) ?? 'wasm32-unknown-unknown';
   const env = opts.env ?? process.env;
   const tc = rustToolchain(env, dir);
@@ -131,5 +158,6 @@ export async function buildPlugin(dirArg: string, opts: BuildOptions = {}): Prom
   await writeFile(path, bytes).catch((e: NodeJS.ErrnoException) => {
     throw new UsageError(`cannot write '${path}': ${e.code ?? e.message}`);
   });
-  return { path, sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length, lang: l, plugin };
+  const warnings = capabilityWarnings(plugin.imports, plugin.manifest.capabilities);
+  return { path, sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length, lang: l, plugin, warnings };
 }

@@ -11,9 +11,18 @@ import { fileURLToPath } from 'node:url';
 
 export const DEBIAN_REGISTRY = '/usr/share/cargo/registry';
 
-/** `sdk/` of this wasmap checkout or package (same depth from src/ and dist/). */
+/**
+ * The root of the running wasmap: this checkout, or the installed package
+ * (`npm install -g wasmap` puts `dist/` and `sdk/` side by side there). Same
+ * depth from src/ and dist/.
+ */
+export function packageRoot(): string {
+  return fileURLToPath(new URL('../../../', import.meta.url)).replace(/[\\/]$/, '');
+}
+
+/** `sdk/` of the running wasmap (package.json `files` ships it). */
 export function sdkDir(): string {
-  return fileURLToPath(new URL('../../../sdk/', import.meta.url));
+  return join(packageRoot(), 'sdk');
 }
 
 export interface RustToolchain {

@@ -15,7 +15,10 @@ pub fn identify(banner: &[u8]) -> Option<(&'static str, &'static str)> {
 fn run(input: Input) -> Result<Output> {
     let banner = input.banner().unwrap_or_default();
     Ok(match identify(banner) {
-        Some((name, product)) => Output::success().service(&Service::new(name).product(product).confidence(0.5)),
+        // `summary` is the line `wasmap scan` prints under the port: `{{name}}: <line>`
+        Some((name, product)) => Output::success()
+            .service(&Service::new(name).product(product).confidence(0.5))
+            .summary(&format!("{} (from its banner)", product)),
         None => Output::new(Status::Success),
     })
 }

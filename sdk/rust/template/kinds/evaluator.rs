@@ -1,5 +1,5 @@
 //! {{name}}: raises a finding when a risky port is open.
-use wasmap_sdk::{Finding, Input, Output, Result, Severity};
+use wasmap_sdk::{Finding, Input, Output, Result, Severity, Value};
 
 const RISKY: &[(u16, &str)] = &[(23, "telnet"), (6379, "redis"), (11211, "memcached")];
 
@@ -12,11 +12,18 @@ fn run(input: Input) -> Result<Output> {
     let open: Vec<i64> = input
         .get("open_ports")
         .and_then(|v| v.as_array())
-        .map(|a| a.iter().filter_map(|p| p.as_i64()).collect())
+        // in a scan each item is a map {ip, port, transport, …}; `plugin test --context open_ports=[22,6379]` gives numbers
+        .map(|a| a.iter().filter_map(|p| p.as_i64().or_else(|| p.get("port").and_then(Value::as_i64))).collect())
         .unwrap_or_default();
+    let found = risky(&open);
     let mut out = Output::success();
-    for (port, name) in risky(&open) {
-        out = out.finding(Finding::new(&format!("{}-open", name), &format!("{} reachable on port {}", name, port), Severity::Medium));
+    if !found.is_empty() {
+        // `summary` is the line `wasmap scan` prints under the host: `{{name}}: <line>`
+        out = out.summary(&format!("{} of {} open ports look risky", found.len(), open.len()));
+    }
+    for (port, name) in found {
+        let title = format!("{} reachable on port {}", name, port);
+        out = out.finding(Finding::new(&format!("{}-open", name), &title, Severity::Medium).at(port, "tcp"));
     }
     Ok(out)
 }

@@ -29,7 +29,8 @@ fn run(input: Input<Config>) -> Result<Output> {
     let greeting = conn.recv_some(4096)?;
     let line = first_line(&greeting);
     info!("{}:{} said {:?}", target.ip, target.port, line);
-    Ok(Output::success().data(&line).service(&Service::new("unknown").confidence(0.1)))
+    // `summary` is the line `wasmap scan` prints under the port: `{{name}}: <line>`
+    Ok(Output::success().data(&line).summary(&line).service(&Service::new("unknown").confidence(0.1)))
 }
 
 wasmap_sdk::plugin!(run);

@@ -22,6 +22,7 @@ function run(input: Input): Output {
     s.confidence = 0.5;
     s.extrainfo = text.substring(prefix.length).trim();
     out.service = s;
+    out.summary = "banner starts with " + prefix; // printed under the port: `{{name}}: <line>`
   }
   return out;
 }

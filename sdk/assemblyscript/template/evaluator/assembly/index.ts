@@ -21,6 +21,8 @@ function run(input: Input): Output {
     const f = new Finding("{{name}}-many-open-ports", "More than " + maxOpen.toString() + " open ports", SEVERITY_LOW);
     f.evidence = open.length.toString() + " open ports on " + ip;
     out.addFinding(f);
+    // printed under the host: `{{name}}: <line>`
+    out.summary = open.length.toString() + " open ports, more than " + maxOpen.toString();
   }
   out.setData(new MapWriter().str("ip", ip).int("open_ports", open.length));
   return out;

@@ -23,7 +23,9 @@ function run(input: Input): Output {
     return sock.error == 0 ? Output.fail(STATUS_PROTOCOL_ERROR, "closed before a full line") : Output.fail(statusForError(sock.error), errorName(sock.error));
   }
   // TODO: parse `line` into fields worth reporting
-  return new Output().setData(new MapWriter().str("banner", line).int("port", target.port));
+  const out = new Output().setData(new MapWriter().str("banner", line).int("port", target.port));
+  out.summary = line; // the line `wasmap scan` prints under the port: `{{name}}: <line>`
+  return out;
 }
 
 register(run);
