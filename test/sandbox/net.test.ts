@@ -112,7 +112,8 @@ describe('network host functions and scope', () => {
       expect(r.data).toEqual([-7, -7]);
       expect(r.sandbox.bytes_sent).toBe(100_000 - MIN_CHARGE); // opening the connection costs MIN_CHARGE
       expect(r.sandbox.bytes_received).toBe(200_000);
-      await new Promise((res) => setTimeout(res, 50));
+      // the bytes are sent; wait (bounded) until the server has read them all, then check none more came
+      for (const end = Date.now() + 10_000; got < 100_000 - MIN_CHARGE && Date.now() < end; ) await new Promise((res) => setTimeout(res, 10));
       expect(got).toBe(100_000 - MIN_CHARGE);
     } finally {
       await limited.close();

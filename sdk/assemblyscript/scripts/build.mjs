@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /** sdk/assemblyscript */
@@ -164,8 +164,10 @@ function buildKey(asc, args, dir, entry) {
   } catch {
     /* asc on PATH: its path stands in */
   }
-  h.update(`${asc}\0${version}\0${JSON.stringify(args)}\0`);
-  for (const f of [...sourceGraph(resolve(dir, entry)), ...filesUnder(join(SDK_DIR, 'assembly'))]) h.update(`${f}\0`).update(readFileSync(f)).update('\0');
+  // paths relative to the plugin and the SDK, so another checkout of the same sources hits the cache
+  h.update(`${version || asc}\0${JSON.stringify(args)}\0`);
+  for (const f of sourceGraph(resolve(dir, entry))) h.update(`${relative(dir, f)}\0`).update(readFileSync(f)).update('\0');
+  for (const f of filesUnder(join(SDK_DIR, 'assembly'))) h.update(`sdk/${relative(SDK_DIR, f)}\0`).update(readFileSync(f)).update('\0');
   return h.digest('hex');
 }
 
