@@ -70,15 +70,17 @@ export class ThreadCpuClock {
 
 /**
  * The watchdog's measure of one worker's current guest stretch. The thread
- * clock is read the first time the watchdog sees a stretch (the wall time
- * before that read is counted as CPU time, conservatively) and again only
- * once the stretch has run past its budget in wall time: a short stretch
- * costs the main thread at most one read and the worker's hot path none.
+ * clock is read the second time the watchdog sees the same stretch (the
+ * wall time before that read, at most two ticks, counts as CPU time,
+ * conservatively) and again only once the stretch has run past its budget
+ * in wall time: the short stretches of a busy worker cost no read at all,
+ * and the worker's own hot path never makes one.
  */
 export class StretchMeter {
   #clock: ThreadCpuClock | undefined;
   #opened = false;
   #start = 0;
+  #sampled = false;
   #before = 0;
   #firstCpu: number | undefined;
 
@@ -91,6 +93,10 @@ export class StretchMeter {
     const wall = t - start;
     if (start !== this.#start) {
       this.#start = start;
+      this.#sampled = false;
+      this.#firstCpu = undefined;
+    } else if (!this.#sampled) {
+      this.#sampled = true;
       this.#before = wall;
       this.#firstCpu = this.#open(tid)?.read();
     }

@@ -5,11 +5,12 @@ import { Packr } from 'msgpackr';
 import { WasmapError, type ErrorCode } from '../errors.js';
 import type { AllowEntry } from './host/scope.js';
 import { StretchMeter } from './cpu-clock.js';
+import { LONG_MS } from './cpu-share.js';
 import { MEM_PEAK, MEM_SLOTS, MEM_USED, PAGE, releasePool } from './memory-budget.js';
 import { Quarantine } from './quarantine.js';
 import { buildResult } from './result.js';
 import type { InvocationResult, Limits, PluginManifest } from './types.js';
-import { HB_BUDGET, HB_DEADLINE, HB_INVOCATION, HB_KIND, HB_MEM_PAGES, HB_SLOTS, HB_START, HB_TID, now, type FromWorker, type ToWorker, type WireInput, type WorkerInit } from './wire.js';
+import { HB_BUDGET, HB_DEADLINE, HB_INVOCATION, HB_KIND, HB_LONG, HB_MEM_PAGES, HB_SLOTS, HB_START, HB_TID, now, type FromWorker, type ToWorker, type WireInput, type WorkerInit } from './wire.js';
 
 /**
  * The worker pool and its CPU watchdog. Each worker publishes in a
@@ -302,6 +303,7 @@ export class WorkerPool {
       const kind = s.hb[HB_KIND]!;
       const deadline = s.hb[HB_DEADLINE]!;
       const t = now();
+      if (t - start >= LONG_MS) s.hb[HB_LONG] = start; // the worker times this one (fair turns)
       let limit: 'cpu_ms' | 'wall_ms' | undefined;
       if (kind !== 0) limit = t - start > budget ? 'wall_ms' : undefined;
       else if (deadline > 0 && t > deadline) limit = 'wall_ms';

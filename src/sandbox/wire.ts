@@ -29,7 +29,9 @@ export interface MemoryInit {
  * invocation's wall deadline (epoch ms, 0 = none). Then, set once, the
  * worker's kernel thread id (0 = unknown: the watchdog measures wall time),
  * and the plugin memory pages this worker holds in the pool-wide count
- * (released by the pool when the worker exits).
+ * (released by the pool when the worker exits). HB_LONG: the watchdog
+ * copies HB_START there once a stretch has run LONG_MS (cpu-share.ts), so
+ * the worker times only those stretches.
  */
 export const HB_START = 0;
 export const HB_INVOCATION = 1;
@@ -38,7 +40,8 @@ export const HB_KIND = 3; // 0 = cpu_ms, 1 = wall_ms
 export const HB_DEADLINE = 4;
 export const HB_TID = 5;
 export const HB_MEM_PAGES = 6;
-export const HB_SLOTS = 7;
+export const HB_LONG = 7;
+export const HB_SLOTS = 8;
 
 export type ToWorker =
   /** `memoryPages`: the most the plugin's memory can grow to (its maximum, capped at memory_mb). */

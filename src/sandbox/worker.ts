@@ -11,7 +11,7 @@ import { buildResult, isMap, type Ending } from './result.js';
 import { describeTrap, LimitExceeded, PluginAbort, PluginFault, ProcExit } from './traps.js';
 import type { Limits, PluginManifest } from './types.js';
 import { PAGE } from './memory-budget.js';
-import { HB_BUDGET, HB_DEADLINE, HB_INVOCATION, HB_KIND, HB_MEM_PAGES, HB_START, HB_TID, type FromWorker, type ToWorker, type WireInput, type WorkerInit } from './wire.js';
+import { HB_BUDGET, HB_DEADLINE, HB_INVOCATION, HB_KIND, HB_LONG, HB_MEM_PAGES, HB_START, HB_TID, type FromWorker, type ToWorker, type WireInput, type WorkerInit } from './wire.js';
 
 /**
  * Worker side of the pool: hosts many guest instances on one event loop.
@@ -60,9 +60,12 @@ const heartbeat: Heartbeat = {
     hbv[HB_START] = timeOrigin + stretchAt;
   },
   leave() {
+    const start = hbv[HB_START];
     hbv[HB_START] = 0;
+    // Only stretches the watchdog saw run LONG_MS are timed: no clock read on the hot path.
+    if (hbv[HB_LONG] !== start || !stretchOf) return;
     const ms = performance.now() - stretchAt;
-    const e = ms >= LONG_MS && stretchOf ? running.get(stretchOf.id) : undefined;
+    const e = ms >= LONG_MS ? running.get(stretchOf.id) : undefined;
     if (e) gates.cpu.ran(e.plugin, ms);
   },
   park(inst) {
