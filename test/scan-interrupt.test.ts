@@ -107,7 +107,7 @@ describe('stopping a default-profile scan (plugins loaded) at each stage', () =>
   it('during the port scan (plugins loaded), SIGTERM flushes, prints the summary and exits 143', async () => {
     const r = await stopWhen(['scan', '127.0.0.1', '-p', `1-65535`, '--rate', '2000', '-Pn', '--plugin', sleeper, '-f', 'jsonl'], 'SIGTERM', (o) => o.includes('\n'));
     expect(r.signalled).toBe(true);
-    expect(r.code).toBe(143);
+    expect(r.code, r.stderr).toBe(143);
     expect(r.stderr).toMatch(/interrupted by SIGTERM/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
     parseJsonl(r.stdout);

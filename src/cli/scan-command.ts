@@ -176,6 +176,7 @@ export async function runScanCommand(targetArgs: string[], raw: Record<string, u
       runtime = new PluginRuntime({ limits: parseLimits(f.pluginLimit), allowNet: f.allowNet ?? [] });
       const set = await loadRunPlugins(runtime, dag, registry, given, abort.signal); // Ctrl-C stops a long Asyncify transform
       if (!f.quiet) for (const p of set.replaced) say(`plugin ${p.manifest.name} from ${p.path} replaces the bundled one`);
+      if (interrupted) throw new Error('interrupted'); // a load cut short by the signal is no refusal
       // a plugin the user named is input: if it cannot load, nothing runs (one line per plugin)
       if (set.refusedGiven.length > 0) {
         for (const r of set.refusedGiven) say(`error: plugin ${r.source} refused: ${r.message}`);
@@ -258,6 +259,11 @@ export async function runScanCommand(targetArgs: string[], raw: Record<string, u
     if (interrupted) return SIGNAL_EXIT[interrupted] ?? 130;
     return failed.length > 0 ? 1 : 0;
   } catch (e) {
+    // stopped before the scan ran (e.g. while plugins load): nothing was found, say so and leave as a signal does
+    if (interrupted) {
+      say(`interrupted by ${interrupted} before the scan started: nothing found`);
+      return SIGNAL_EXIT[interrupted] ?? 130;
+    }
     return reportFatal(e);
   } finally {
     await runtime?.close();
