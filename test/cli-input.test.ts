@@ -2,18 +2,11 @@ import { describe, it, expect } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from './support/cli.js';
+import { expectRefusal, runCli } from './support/cli.js';
 
 /** Every bad input ends in one line on stderr, exit status 2, and no stack trace. */
 async function expectUsageError(args: string[], pattern: RegExp): Promise<void> {
-  const r = await runCli(args);
-  expect(r.code, `exit status for ${args.join(' ')}; stderr: ${r.stderr}`).toBe(2);
-  expect(r.stdout).toBe('');
-  const lines = r.stderr.trimEnd().split('\n');
-  expect(lines, r.stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(/^wasmap: error: /);
-  expect(lines[0]).toMatch(pattern);
-  expect(r.stderr).not.toMatch(/\n\s+at /);
+  expectRefusal(await runCli(args), pattern);
 }
 
 describe('bad user input', () => {

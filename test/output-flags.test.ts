@@ -6,18 +6,9 @@ import { describe, it, expect, beforeAll, beforeEach, afterAll } from 'vitest';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli, parseJsonl, type CliResult } from './support/cli.js';
+import { runCli, parseJsonl, expectRefusal, type CliResult } from './support/cli.js';
 import { closedPort } from './support/listeners.js';
 
-function expectRefusal(r: CliResult, pattern: RegExp): void {
-  expect(r.code, r.stderr).toBe(2);
-  expect(r.stdout).toBe('');
-  const lines = r.stderr.trimEnd().split('\n');
-  expect(lines, r.stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(/^wasmap: error: /);
-  expect(lines[0]).toMatch(pattern);
-  expect(r.stderr).not.toMatch(/\n\s+at /);
-}
 
 describe('output flags', () => {
   const root = mkdtempSync(join(tmpdir(), 'wasmap-oflags-'));

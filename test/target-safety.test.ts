@@ -12,7 +12,7 @@ import { checkTargetLimit, DEFAULT_MAX_TARGETS } from '../src/targets/target-lim
 import { RESERVED_BLOCKS } from '../src/targets/reserved.js';
 import { WasmapError } from '../src/errors.js';
 import { parseIp } from '../src/targets/ip.js';
-import { spawnCli, type CliResult } from './support/cli.js';
+import { spawnCli, expectRefusal, type CliResult } from './support/cli.js';
 import { createNetns, netnsAvailable, type Netns } from './support/netns.js';
 
 const plan = (input: Omit<TargetInput, 'leaveOutReserved'>) => planTargets({ ...input, leaveOutReserved: true });
@@ -133,14 +133,6 @@ function tcpPacketsSeen(ns: Netns): number {
   return Number(/meta l4proto tcp counter packets (\d+)/.exec(rules)?.[1] ?? NaN);
 }
 
-function expectRefusal(r: CliResult, pattern: RegExp): void {
-  expect(r.code, r.stderr).toBe(2);
-  expect(r.stdout).toBe('');
-  const lines = r.stderr.trimEnd().split('\n');
-  expect(lines, r.stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(/^wasmap: error: /);
-  expect(lines[0]).toMatch(pattern);
-}
 
 const netnsMissing = netnsAvailable();
 describe.skipIf(netnsMissing !== undefined && !process.env.CI)('wasmap scan in an empty network namespace', () => {

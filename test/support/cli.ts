@@ -1,6 +1,7 @@
 /** Runs the built wasmap CLI (dist/) as a user would, and collects its output. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 
 export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
@@ -56,4 +57,15 @@ export function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult
 /** Parses JSONL output, failing loudly on any line that is not JSON. */
 export function parseJsonl(text: string): any[] {
   return text.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l));
+}
+
+/** Bad input: exit 2, nothing on stdout, one line `wasmap: error: …` matching `pattern`, no stack trace. */
+export function expectRefusal(r: CliResult, pattern: RegExp): void {
+  expect(r.code, r.stderr).toBe(2);
+  expect(r.stdout).toBe('');
+  const lines = r.stderr.trimEnd().split('\n');
+  expect(lines, r.stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(/^wasmap: error: /);
+  expect(lines[0]).toMatch(pattern);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
 }

@@ -11,7 +11,8 @@ export const MANIFEST_SECTION = 'wasmap.manifest';
 // Standard msgpack only (ABI §9): no records, no extensions; text as str.
 const packr = new Packr({ useRecords: false, variableMapSize: true });
 
-function uleb(n: number): number[] {
+/** Unsigned LEB128, as the wasm binary format writes sizes. */
+export function uleb(n: number): number[] {
   const out: number[] = [];
   do {
     let b = n & 0x7f;

@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from './fixtures.js';
 import { packManifest, withCustomSection } from './wat.js';
+import { uleb } from '../../../src/sandbox/authoring/pack.js';
 
 /**
  * Plugins too big to keep as files, or with bytes WAT cannot spell, built
@@ -57,16 +58,6 @@ export function liveLocals(calls: number, locals: number): Uint8Array {
   return withCustomSection(build(`live-${calls}x${locals}`, parts.join('\n')), 'wasmap.manifest', manifest('live-locals'));
 }
 
-function leb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n) b |= 0x80;
-    out.push(b);
-  } while (n);
-  return out;
-}
 
 /**
  * A module V8 accepts but binaryen's validator rejects (an atomic load: the
@@ -81,7 +72,7 @@ export function badNameForValidator(evilName: string): Uint8Array {
     (i64.const 0)))`;
   const wasm = build('bad-name', wat, ['--enable-threads']);
   const name = [...Buffer.from(evilName)];
-  const entries = [...leb(1), ...leb(3), ...leb(name.length), ...name]; // one entry: function 3 (import 0, abi 1, alloc 2, run 3)
-  const names = Uint8Array.from([1, ...leb(entries.length), ...entries]); // subsection 1: function names
+  const entries = [...uleb(1), ...uleb(3), ...uleb(name.length), ...name]; // one entry: function 3 (import 0, abi 1, alloc 2, run 3)
+  const names = Uint8Array.from([1, ...uleb(entries.length), ...entries]); // subsection 1: function names
   return withCustomSection(withCustomSection(wasm, 'name', names), 'wasmap.manifest', manifest('bad-name'));
 }
