@@ -822,6 +822,11 @@ const SERVICES = {
         'never_users = root',
         'host_lookup =',
         'rfc1413_hosts =',
+        // several test files (smtp, ssl, misconfig) probe this one exim at once: above exim's
+        // default of 20 connections it refuses, which reads as "TLS not accepted"
+        'smtp_accept_max = 500',
+        'smtp_accept_max_per_host = 500',
+        'smtp_accept_queue_per_connection = 0',
         'tls_advertise_hosts = *',
         `tls_certificate = ${cert}`,
         `tls_privatekey = ${key}`,
