@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const src = join(root, 'plugins-wasm');
 const out = join(root, 'dist', 'plugins');
-const { buildPlugin } = await import(join(root, 'dist', 'sandbox', 'authoring', 'build.js'));
+const { buildPlugin } = await import(join(root, 'dist', 'authoring', 'build.js'));
 
 const wanted = process.argv.slice(2);
 const names = existsSync(src)

@@ -12,14 +12,14 @@
 //
 // Not here: node and npm (not from apt), and tsc, vitest, asc (npm ci puts
 // them in node_modules/.bin). Rust is Debian's /usr/bin/rustc and cargo, as
-// src/sandbox/authoring/toolchain.ts picks them, never a rustup on PATH.
+// src/authoring/toolchain.ts picks them, never a rustup on PATH.
 
 /** @typedef {{cmd: string, pkg: string, probe?: string[], file?: boolean, by: string}} Dep */
 
 /** @type {readonly Dep[]} */
 export const DEPS = Object.freeze([
   // --- the Rust plugin build (npm run build, wasmap plugin build, cargo test)
-  { cmd: '/usr/bin/cargo', pkg: 'cargo', probe: ['--version'], by: 'src/sandbox/authoring/toolchain.ts; cargo test in test/sdk-rust, test/plugin-cli, examples/*' },
+  { cmd: '/usr/bin/cargo', pkg: 'cargo', probe: ['--version'], by: 'src/authoring/toolchain.ts; cargo test in test/sdk-rust, test/plugin-cli, examples/*' },
   { cmd: '/usr/bin/rustc', pkg: 'rustc', probe: ['--version'], by: 'toolchain.ts (RUSTC for cargo); test/sandbox/rust-wasi.test.ts' },
   { cmd: '/usr/bin/rustdoc', pkg: 'rustc', probe: ['--version'], by: 'cargo test (doc tests; RUSTDOC in test/sdk-rust.test.ts)' },
   { cmd: 'rust-lld', pkg: 'lld-14', probe: ['-flavor', 'wasm', '--version'], by: 'rustc links every wasm32 target with it (Debian\'s is a link to lld-14, which rustc only suggests)' },

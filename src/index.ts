@@ -11,20 +11,20 @@ import { applyScanSettings, loadProfile } from './modules/builtin/scan-dag.js';
 import { runDag } from './engine/dag-executor.js';
 import { parsePorts } from './targets/ports.js';
 import { parseSeed } from './targets/probe-order.js';
-import { withJobId, type ScanEvent } from './report/event.js';
+import { withJobId, type ScanEvent } from './model/event.js';
 import { loadRunPlugins, pluginModulesOf } from './modules/plugins/plugin-set.js';
 import type { PluginRuntime } from './sandbox/index.js';
 
 export { WasmapError, UsageError } from './errors.js';
 export { buildTargetSet, TargetSet } from './targets/target-set.js';
 export { parsePorts, topPorts } from './targets/ports.js';
-export { ModuleRegistry } from './modules/registry.js';
+export { ModuleRegistry } from './engine/registry.js';
 export { builtinRegistry } from './modules/builtin/index.js';
 export { runDag } from './engine/dag-executor.js';
 export { loadDag } from './engine/dag-load.js';
 export { createDag } from './engine/dag.js';
-export type { ScanEvent, PortResult, BannerResult, PortState } from './report/event.js';
-export type { ModuleDescriptor, ModuleInstance, ExecutionIO } from './modules/module.js';
+export type { ScanEvent, PortResult, BannerResult, PortState } from './model/event.js';
+export type { ModuleDescriptor, ModuleInstance, ExecutionIO } from './engine/module.js';
 
 export interface ScanOptions {
   ports?: string;

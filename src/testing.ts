@@ -14,10 +14,10 @@
  * `sandbox`), exactly what a scan turns into events.
  */
 import { PluginRuntime } from './sandbox/runtime.js';
-import { parseTarget } from './sandbox/authoring/try-plugin.js';
+import { parseTarget } from './authoring/try-plugin.js';
 import type { InvocationInput, InvocationResult, InvocationTarget, Limits, LoadedPlugin } from './sandbox/types.js';
 
-export { buildPlugin, type BuildOptions, type BuildResult } from './sandbox/authoring/build.js';
+export { buildPlugin, type BuildOptions, type BuildResult } from './authoring/build.js';
 export type { InvocationResult, InvocationTarget, Limits, LoadedPlugin, PluginManifest } from './sandbox/types.js';
 
 /** A target as a plugin sees it; `transport` defaults to `tcp`. */

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { packManifest } from '../src/sandbox/authoring/pack.js';
-import { readPluginToml } from '../src/sandbox/authoring/plugin-toml.js';
+import { packManifest } from '../src/authoring/pack.js';
+import { readPluginToml } from '../src/authoring/plugin-toml.js';
 // @ts-expect-error plain ESM build script (JSDoc, no .d.ts)
 import { buildPlugin } from '../sdk/assemblyscript/scripts/build.mjs';
 

@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { registerDagCommands, type DagCommandDeps } from '../src/cli/dag-command.js';
 import { registerModuleCommands } from '../src/cli/module-command.js';
-import type { ScanEvent } from '../src/report/event.js';
+import type { ScanEvent } from '../src/model/event.js';
 import { aborted, fixtureRegistry, latch, toy } from './fixtures/dags/toy-modules.js';
 
 const dir = join(import.meta.dirname, 'fixtures/dags');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkSchema, parseConfigAssignment, validateConfig } from '../src/modules/config-schema.js';
-import type { ConfigSchema } from '../src/modules/module.js';
+import { checkSchema, parseConfigAssignment, validateConfig } from '../src/engine/config-schema.js';
+import type { ConfigSchema } from '../src/engine/module.js';
 
 const schema: ConfigSchema = {
   timeout: { type: 'int', min: 1, max: 60_000, default: 2000 },

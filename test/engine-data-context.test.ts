@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DataContext } from '../src/engine/data-context.js';
-import { contractOf } from '../src/engine/key-contracts.js';
+import { contractOf } from '../src/model/key-contracts.js';
 
 const drain = async (it: AsyncIterable<unknown>, out: unknown[]): Promise<void> => { for await (const x of it) out.push(x); };
 const turns = async (n: number): Promise<void> => { for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r)); };

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createDag } from '../src/engine/dag.js';
 import { runDag } from '../src/engine/dag-executor.js';
-import type { ScanEvent } from '../src/report/event.js';
-import { ModuleRegistry } from '../src/modules/registry.js';
+import type { ScanEvent } from '../src/model/event.js';
+import { ModuleRegistry } from '../src/engine/registry.js';
 import { aborted, latch, toy } from './fixtures/dags/toy-modules.js';
 
 const event = (ip: string, port: number, data: Record<string, unknown> = {}): ScanEvent => ({

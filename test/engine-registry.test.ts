@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createDag } from '../src/engine/dag.js';
 import { runDag } from '../src/engine/dag-executor.js';
-import { ModuleRegistry } from '../src/modules/registry.js';
+import { ModuleRegistry } from '../src/engine/registry.js';
 import { toy } from './fixtures/dags/toy-modules.js';
 
 describe('module registry', () => {

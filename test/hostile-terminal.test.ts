@@ -17,7 +17,7 @@ import { CLI, runCli, parseJsonl } from './support/cli.js';
 import { listen, type Listener } from './support/listeners.js';
 import { compileWat } from './sandbox/helpers/wat.js';
 import { renderTable } from '../src/report/table.js';
-import { bannerEvent, portEvent } from '../src/report/event.js';
+import { bannerEvent, portEvent } from '../src/model/event.js';
 import { resultEvent } from '../src/modules/plugins/plugin-events.js';
 import { forTerminal, jsonForTerminal, linesForTerminal } from '../src/report/terminal-text.js';
 

@@ -16,9 +16,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { capabilityWarnings } from '../src/sandbox/authoring/import-capabilities.js';
-import { scaffoldPlugin } from '../src/sandbox/authoring/scaffold.js';
-import { DEBIAN_REGISTRY } from '../src/sandbox/authoring/toolchain.js';
+import { capabilityWarnings } from '../src/authoring/import-capabilities.js';
+import { scaffoldPlugin } from '../src/authoring/scaffold.js';
+import { DEBIAN_REGISTRY } from '../src/authoring/toolchain.js';
 import { listen, type Listener } from './support/listeners.js';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));

@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Packr } from 'msgpackr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packManifest } from '../src/sandbox/authoring/pack.js';
-import { readPluginToml } from '../src/sandbox/authoring/plugin-toml.js';
-import { scaffoldPlugin } from '../src/sandbox/authoring/scaffold.js';
+import { packManifest } from '../src/authoring/pack.js';
+import { readPluginToml } from '../src/authoring/plugin-toml.js';
+import { scaffoldPlugin } from '../src/authoring/scaffold.js';
 import type { LoadedPlugin, PluginRuntime } from '../src/sandbox/index.js';
 import { checkMsgpack } from '../src/sandbox/msgpack.js';
 // @ts-expect-error plain ESM build script (JSDoc, no .d.ts)

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildPlugin } from '../src/sandbox/authoring/build.js';
+import { buildPlugin } from '../src/authoring/build.js';
 import { PluginRuntime, type InvocationResult, type LoadedPlugin } from '../src/sandbox/index.js';
 import { closedPort } from './support/listeners.js';
 // @ts-expect-error plain ESM module with JSDoc types

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { createWriteStream, openSync } from 'node:fs';
 import { UsageError } from '../errors.js';
 import { createWriter, type EventWriter, type OutputFormat } from '../report/writer.js';
-import { withJobId, type ScanEvent } from '../report/event.js';
+import { withJobId, type ScanEvent } from '../model/event.js';
 import { jsonForTerminal } from '../report/terminal-text.js';
 import { escapedTerminal } from './terminal-stream.js';
 

@@ -4,10 +4,10 @@
  */
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
-import { suggest } from '../modules/config-schema.js';
-import type { ConfigField, ModuleDescriptor } from '../modules/module.js';
-import type { ModuleRegistry } from '../modules/registry.js';
-import { contractOf } from '../engine/key-contracts.js';
+import { suggest } from '../engine/config-schema.js';
+import type { ConfigField, ModuleDescriptor } from '../engine/module.js';
+import type { ModuleRegistry } from '../engine/registry.js';
+import { contractOf } from '../model/key-contracts.js';
 import { defaultIO, guarded, type CliIO } from './dag-command.js';
 import { forTerminal, jsonForTerminal } from '../report/terminal-text.js';
 

@@ -49,7 +49,7 @@ export function registerPluginCommands(program: Command): void {
     .addOption(new Option('--kind <kind>', 'plugin kind').choices(['scanner', 'detection', 'evaluator', 'output']).default('scanner'))
     .option('--dir <dir>', 'where to create it (default ./NAME)')
     .action(async (name: string, opts: { lang: 'rust' | 'as'; kind: 'scanner' | 'detection' | 'evaluator' | 'output'; dir?: string }) => {
-      const { scaffoldPlugin } = await import('../sandbox/authoring/scaffold.js');
+      const { scaffoldPlugin } = await import('../authoring/scaffold.js');
       const r = await scaffoldPlugin({ name, lang: opts.lang, kind: opts.kind, dir: opts.dir });
       process.stdout.write(`created ${r.dir}\n${r.files.map((f) => `  ${f}\n`).join('')}`);
       const next = opts.lang === 'as' ? ['npm install', 'npm test', 'npm run build'] : ['cargo test', 'wasmap plugin build'];
@@ -65,7 +65,7 @@ export function registerPluginCommands(program: Command): void {
     .option('--json', 'print the result as JSON')
     .option('-q, --quiet', 'do not show compiler output')
     .action(async (dir: string, opts: { output?: string; rustTarget?: string; json?: boolean; quiet?: boolean }) => {
-      const { buildPlugin } = await import('../sandbox/authoring/build.js');
+      const { buildPlugin } = await import('../authoring/build.js');
       const r = await buildPlugin(dir, {
         onOutput: opts.quiet || opts.json ? undefined : (c) => process.stderr.write(c),
         rustTarget: opts.rustTarget,
@@ -88,7 +88,7 @@ export function registerPluginCommands(program: Command): void {
     .argument('<toml>', 'plugin.toml')
     .requiredOption('-o, --output <file>', 'the packed plugin')
     .action(async (input: string, toml: string, opts: { output: string }) => {
-      const [{ packFile }] = await Promise.all([import('../sandbox/authoring/pack-file.js')]);
+      const [{ packFile }] = await Promise.all([import('../authoring/pack-file.js')]);
       const r = await packFile(input, toml, opts.output);
       process.stdout.write(`${forTerminal(r.path)}\nsha256 ${r.sha256}  ${human(r.size)}\n`);
     });
@@ -99,7 +99,7 @@ export function registerPluginCommands(program: Command): void {
     .argument('<plugin>', '.wasm file')
     .option('--json', 'print as JSON')
     .action(async (path: string, opts: { json?: boolean }) => {
-      const [{ loadPlugin }, { capabilityWarnings }] = await Promise.all([import('../sandbox/plugin.js'), import('../sandbox/authoring/import-capabilities.js')]);
+      const [{ loadPlugin }, { capabilityWarnings }] = await Promise.all([import('../sandbox/plugin.js'), import('../authoring/import-capabilities.js')]);
       const p = await loadPlugin(path);
       const warnings = capabilityWarnings(p.imports, p.manifest.capabilities, 'its manifest');
       const info = { path, sha256: p.sha256, size: p.size, asyncified: p.asyncified, manifest: p.manifest, imports: p.imports, exports: p.exports, limits: p.limits, warnings };
@@ -149,10 +149,10 @@ export function registerPluginCommands(program: Command): void {
       const { statSync } = await import('node:fs');
       let wasm = path;
       if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) {
-        const { buildPlugin } = await import('../sandbox/authoring/build.js');
+        const { buildPlugin } = await import('../authoring/build.js');
         wasm = (await buildPlugin(path, { onOutput: opts.json ? undefined : (c) => process.stderr.write(c) })).path;
       }
-      const { tryPlugin, parseLimitArgs } = await import('../sandbox/authoring/try-plugin.js');
+      const { tryPlugin, parseLimitArgs } = await import('../authoring/try-plugin.js');
       const r = await tryPlugin(wasm, { ...opts, limits: parseLimitArgs(opts.limit) });
       const res = r.result;
       if (opts.json) {

@@ -6,7 +6,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { UsageError } from '../errors.js';
 import type { Dag, DagNode } from '../engine/dag.js';
 import type { LoadedPlugin } from '../sandbox/index.js';
-import { parseConfigAssignment } from '../modules/config-schema.js';
+import { parseConfigAssignment } from '../engine/config-schema.js';
 import { OUTPUT_FILE_KEY } from '../modules/plugins/plugin-module.js';
 
 export interface PluginFlags {

@@ -9,7 +9,7 @@ import { openSync, createWriteStream } from 'node:fs';
 import { UsageError } from '../errors.js';
 import { parsePorts } from '../targets/ports.js';
 import { parseSeed } from '../targets/probe-order.js';
-import { withJobId, type ScanEvent } from '../report/event.js';
+import { withJobId, type ScanEvent } from '../model/event.js';
 import { createWriter, OUTPUT_FORMATS, type EventWriter, type OutputFormat } from '../report/writer.js';
 import { outputFileFormat } from './output-format.js';
 import { literalTargetCount } from '../targets/target-set.js';

@@ -10,15 +10,15 @@
  */
 import { setMaxListeners } from 'node:events';
 import { isWasmapError, WasmapError } from '../errors.js';
-import type { ScanEvent } from '../report/event.js';
-import { validateConfig } from '../modules/config-schema.js';
-import type { ExecutionIO, LogLevel, ModuleEnv, ModuleInstance } from '../modules/module.js';
-import type { ModuleRegistry } from '../modules/registry.js';
+import type { ScanEvent } from '../model/event.js';
+import { validateConfig } from './config-schema.js';
+import type { ExecutionIO, LogLevel, ModuleEnv, ModuleInstance } from './module.js';
+import type { ModuleRegistry } from './registry.js';
 import { DagInvalidError, type Dag } from './dag.js';
 import { DataContext } from './data-context.js';
 import { writtenKeys, type WiredNode } from './dag-wiring.js';
 import { effectiveConfig, validateDag, type ConfigOverrides } from './dag-validate.js';
-import { EVENTS_KEY, parseNamespacedKey } from './key-contracts.js';
+import { EVENTS_KEY, parseNamespacedKey } from '../model/key-contracts.js';
 import { storeItem, viewOf } from './freeze.js';
 import { overallStatus, type NodeStatus, type NodeSummary, type RunSummary } from './summary.js';
 

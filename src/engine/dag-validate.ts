@@ -4,11 +4,11 @@
  * data edges and depends_on), inputs nobody produces, and each node's config
  * against its module's schema.
  */
-import { suggest, validateConfig, type ConfigErrorCode } from '../modules/config-schema.js';
-import type { ModuleRegistry } from '../modules/registry.js';
+import { suggest, validateConfig, type ConfigErrorCode } from './config-schema.js';
+import type { ModuleRegistry } from './registry.js';
 import { dagFile, type Dag, type DagIssue, type DagIssueCode, type DagNode } from './dag.js';
 import { producersOf, type WiredNode } from './dag-wiring.js';
-import { contractOf } from './key-contracts.js';
+import { contractOf } from '../model/key-contracts.js';
 
 /** per node id: config keys set from the command line (`--set node.key=value`) */
 export type ConfigOverrides = Record<string, Record<string, unknown>>;

@@ -4,9 +4,9 @@
  * module emits `events`, except those that read `events` (reporters): counting
  * them as producers would make two reporters wait for each other forever.
  */
-import type { ModuleDescriptor } from '../modules/module.js';
+import type { ModuleDescriptor } from './module.js';
 import type { DagNode } from './dag.js';
-import { EVENTS_KEY, parseNamespacedKey } from './key-contracts.js';
+import { EVENTS_KEY, parseNamespacedKey } from '../model/key-contracts.js';
 
 export interface WiredNode {
   node: DagNode;

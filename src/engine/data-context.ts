@@ -9,7 +9,7 @@
  * several nodes; the plain key is the union.
  */
 import { WasmapError } from '../errors.js';
-import { contractOf, namespacedKey, parseNamespacedKey } from './key-contracts.js';
+import { contractOf, namespacedKey, parseNamespacedKey } from '../model/key-contracts.js';
 import { storeItem, viewOf, type StoredItem } from './freeze.js';
 
 export interface ProducerDecl {

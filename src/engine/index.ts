@@ -1,5 +1,5 @@
 /**
- * The DAG engine: modules (built-in or WASM plugins, see modules/module.ts)
+ * The DAG engine: modules (built-in or WASM plugins, see engine/module.ts)
  * wired by the DataContext keys they require and provide, run concurrently
  * with streaming between them.
  *
@@ -26,4 +26,4 @@ export { validateDag, effectiveConfig, type ConfigOverrides } from './dag-valida
 export { runDag, runDag as run, type RunOptions, type RunResult, type LogRecord, type EventOrigin } from './dag-executor.js';
 export { DataContext, type ProducerDecl, type ReadOptions } from './data-context.js';
 export { formatSummary, overallStatus, type RunSummary, type NodeSummary, type NodeStatus } from './summary.js';
-export * from './key-contracts.js';
+export * from '../model/key-contracts.js';

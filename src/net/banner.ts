@@ -4,7 +4,7 @@
  * short generic probe. Bytes are kept raw; nothing is decoded here.
  */
 import net from 'node:net';
-import type { BannerResult } from '../report/event.js';
+import type { BannerResult } from '../model/event.js';
 
 export interface BannerOptions {
   connectTimeoutMs: number;

@@ -2,7 +2,7 @@
  * How a connect's outcome maps to a port state. Codes are small integers so
  * results cross the worker boundary as flat number arrays.
  */
-import type { PortState, StateReason } from '../report/event.js';
+import type { PortState, StateReason } from '../model/event.js';
 import type { ConnectOutcome } from './tcp-connect.js';
 
 export const enum Outcome {

@@ -1,5 +1,5 @@
 /** CSV rows (RFC 4180 quoting), one per event; non-port data goes in a JSON column. */
-import type { ScanEvent } from './event.js';
+import type { ScanEvent } from '../model/event.js';
 import { toJson } from './encode.js';
 
 const COLUMNS = ['ts', 'type', 'module', 'ip', 'hostname', 'port', 'protocol', 'state', 'reason', 'data'] as const;

@@ -10,7 +10,7 @@
  * formats only), a banner headline comes only from the host's own banner
  * grabber, and every cell is shown through forTerminal.
  */
-import type { ScanEvent } from './event.js';
+import type { ScanEvent } from '../model/event.js';
 import type { ScanSummary } from './summary.js';
 import { previewBytes } from './encode.js';
 import { forTerminal } from './terminal-text.js';
@@ -96,7 +96,7 @@ function pushOnce<T>(list: T[], item: T, same: (a: T) => boolean): void {
 }
 
 /**
- * The host's own banner event (report/event.ts bannerEvent). A plugin's
+ * The host's own banner event (model/event.ts bannerEvent). A plugin's
  * events always carry a `status` (plugin-events.ts), so a plugin named like
  * the grabber cannot pass for it and become a port's headline.
  */

@@ -5,7 +5,7 @@
  * output quietly instead of crashing the scan.
  */
 import type { Writable } from 'node:stream';
-import type { ScanEvent } from './event.js';
+import type { ScanEvent } from '../model/event.js';
 import type { ScanSummary } from './summary.js';
 import { toJson } from './encode.js';
 import { csvHeader, csvRow } from './csv.js';

@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.js';
-import { validateConfig as checkConfig } from '../modules/config-schema.js';
+import { validateConfig as checkConfig } from '../engine/config-schema.js';
 import type { PluginManifest } from './types.js';
 
 /**

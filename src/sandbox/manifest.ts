@@ -1,5 +1,5 @@
-import { KEY_CONTRACTS } from '../engine/key-contracts.js';
-import { checkSchema } from '../modules/config-schema.js';
+import { KEY_CONTRACTS } from '../model/key-contracts.js';
+import { checkSchema } from '../engine/config-schema.js';
 import { limitProblem } from './limits.js';
 import type { ConfigField, Limits, PluginKind, PluginManifest, PluginMatch } from './types.js';
 

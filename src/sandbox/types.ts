@@ -5,9 +5,9 @@
 
 export type PluginKind = 'scanner' | 'detection' | 'evaluator' | 'output';
 
-/** Same schema format as built-in modules (src/modules/module.ts), checked by src/modules/config-schema.ts. */
-export type { ConfigField } from '../modules/module.js';
-import type { ConfigField } from '../modules/module.js';
+/** Same schema format as built-in modules (src/engine/module.ts), checked by src/engine/config-schema.ts. */
+export type { ConfigField } from '../engine/module.js';
+import type { ConfigField } from '../engine/module.js';
 
 /** ABI §10 limit keys. */
 export interface Limits {

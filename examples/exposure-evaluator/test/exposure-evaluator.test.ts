@@ -3,8 +3,8 @@ import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packManifest } from '../../../src/sandbox/authoring/pack.js';
-import { readPluginToml } from '../../../src/sandbox/authoring/plugin-toml.js';
+import { packManifest } from '../../../src/authoring/pack.js';
+import { readPluginToml } from '../../../src/authoring/plugin-toml.js';
 import type { LoadedPlugin, PluginRuntime } from '../../../src/sandbox/index.js';
 // @ts-expect-error plain ESM build script (JSDoc, no .d.ts)
 import { buildPlugin } from '../../../sdk/assemblyscript/scripts/build.mjs';

@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packManifest } from '../../../src/sandbox/authoring/pack.js';
-import { readPluginToml } from '../../../src/sandbox/authoring/plugin-toml.js';
+import { packManifest } from '../../../src/authoring/pack.js';
+import { readPluginToml } from '../../../src/authoring/plugin-toml.js';
 import type { InvocationResult, LoadedPlugin, PluginRuntime } from '../../../src/sandbox/index.js';
 // @ts-expect-error plain ESM build script (JSDoc, no .d.ts)
 import { buildPlugin } from '../../../sdk/assemblyscript/scripts/build.mjs';

@@ -215,7 +215,7 @@ async function main(argv) {
   }
   const o = argv.indexOf('-o');
   const outFile = o >= 0 ? argv[o + 1] : undefined;
-  const dist = join(REPO, 'dist', 'sandbox', 'authoring');
+  const dist = join(REPO, 'dist', 'authoring');
   if (!existsSync(join(dist, 'pack.js'))) {
     console.error(`${dist}/pack.js not found: run \`npm run build\` first`);
     process.exit(2);

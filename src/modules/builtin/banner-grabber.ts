@@ -2,11 +2,11 @@
  * `banner_grabber`: reads a banner from each open TCP port as soon as the
  * scanner reports it (listen first, then one generic probe).
  */
-import type { ModuleDescriptor } from '../module.js';
+import type { ModuleDescriptor } from '../../engine/module.js';
 import { configured } from './configured.js';
 import { grabBanner, DEFAULT_BANNER_OPTIONS, type BannerOptions } from '../../net/banner.js';
-import { bannerEvent } from '../../report/event.js';
-import type { OpenPort } from '../../engine/key-contracts.js';
+import { bannerEvent } from '../../model/event.js';
+import type { OpenPort } from '../../model/key-contracts.js';
 
 export const bannerGrabber: ModuleDescriptor = {
   name: 'banner_grabber',

@@ -4,14 +4,14 @@
  * that answers and takes the hosts found meanwhile in the next batch, so the
  * scan streams behind discovery instead of waiting for it.
  */
-import type { ExecutionIO, ModuleDescriptor } from '../module.js';
+import type { ExecutionIO, ModuleDescriptor } from '../../engine/module.js';
 import { TargetSet } from '../../targets/target-set.js';
 import { targetSetOfHosts } from './host-batch.js';
 import { parseSeed } from '../../targets/probe-order.js';
 import { ConnectScan } from '../../net/connect-scanner.js';
 import { Outcome, stateOf } from '../../net/connect-outcome.js';
-import { portEvent, type PortResult, type PortState } from '../../report/event.js';
-import type { DiscoveredHost, OpenPort, ScanPorts, Target } from '../../engine/key-contracts.js';
+import { portEvent, type PortResult, type PortState } from '../../model/event.js';
+import type { DiscoveredHost, OpenPort, ScanPorts, Target } from '../../model/key-contracts.js';
 import { CONNECT_SETTINGS, type ConnectSettings } from './scan-settings.js';
 import type { ProgressBoard } from './progress-board.js';
 import { drainBatches } from './batches.js';

@@ -3,10 +3,10 @@
  * output formats, as a node of a DAG (the CLI's -o does the same without one).
  */
 import { createWriteStream } from 'node:fs';
-import type { ModuleDescriptor } from '../module.js';
+import type { ModuleDescriptor } from '../../engine/module.js';
 import { configured } from './configured.js';
 import { createWriter, OUTPUT_FORMATS, formatFromPath, type OutputFormat } from '../../report/writer.js';
-import type { ScanEvent } from '../../report/event.js';
+import type { ScanEvent } from '../../model/event.js';
 
 export const fileReporter: ModuleDescriptor = {
   name: 'file_reporter',

@@ -1,6 +1,6 @@
 /** The built-in modules, and a registry holding them (plugins are added at run time). */
-import { ModuleRegistry } from '../registry.js';
-import type { ModuleDescriptor } from '../module.js';
+import { ModuleRegistry } from '../../engine/registry.js';
+import type { ModuleDescriptor } from '../../engine/module.js';
 import { targetExpansion } from './target-expansion.js';
 import { tcpProbeDiscovery } from './tcp-probe-discovery.js';
 import { connectScanner } from './connect-scanner.js';

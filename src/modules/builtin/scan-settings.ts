@@ -1,5 +1,5 @@
 /** Config fields shared by the connect-based modules, with the CLI's defaults. */
-import type { ConfigSchema } from '../module.js';
+import type { ConfigSchema } from '../../engine/module.js';
 
 export const CONNECT_SETTINGS: ConfigSchema = {
   concurrency: { type: 'int', default: 1024, min: 1, max: 100000, description: 'connections in flight at once' },

@@ -7,7 +7,7 @@
  * `allow_large_scan`: this is the node every scan starts from, so nothing is
  * sent before these checks.
  */
-import type { ModuleDescriptor } from '../module.js';
+import type { ModuleDescriptor } from '../../engine/module.js';
 import { configured } from './configured.js';
 import { planTargets } from '../../targets/target-set.js';
 import { checkTargetLimit, DEFAULT_MAX_TARGETS, formatCount, leftOutLines } from '../../targets/target-limit.js';

@@ -3,12 +3,12 @@
  * accepts or refuses a connection (a refusal needs a live host too). Hosts
  * are written as they answer, so the port scan starts on the first one.
  */
-import type { ModuleDescriptor } from '../module.js';
+import type { ModuleDescriptor } from '../../engine/module.js';
 import { TargetSet } from '../../targets/target-set.js';
 import { parseSeed } from '../../targets/probe-order.js';
 import { ConnectScan } from '../../net/connect-scanner.js';
 import { Outcome } from '../../net/connect-outcome.js';
-import type { DiscoveredHost, Target } from '../../engine/key-contracts.js';
+import type { DiscoveredHost, Target } from '../../model/key-contracts.js';
 import { CONNECT_SETTINGS, type ConnectSettings } from './scan-settings.js';
 import type { ProgressBoard } from './progress-board.js';
 

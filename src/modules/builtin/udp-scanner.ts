@@ -2,14 +2,14 @@
  * `udp_scanner`: UDP probes with real protocol payloads (DNS, NTP, SNMP, …).
  * A reply means open, an ICMP port unreachable closed, silence open|filtered.
  */
-import type { ModuleDescriptor } from '../module.js';
+import type { ModuleDescriptor } from '../../engine/module.js';
 import { configured } from './configured.js';
 import { TargetSet } from '../../targets/target-set.js';
 import { targetSetOfHosts } from './host-batch.js';
 import { Permutation, parseSeed } from '../../targets/probe-order.js';
 import { UdpScanner, type UdpScanTarget } from '../../net/udp/index.js';
-import { portEvent, type PortState } from '../../report/event.js';
-import type { DiscoveredHost, OpenPort, ScanPorts, Target } from '../../engine/key-contracts.js';
+import { portEvent, type PortState } from '../../model/event.js';
+import type { DiscoveredHost, OpenPort, ScanPorts, Target } from '../../model/key-contracts.js';
 import { drainBatches } from './batches.js';
 
 function* probesOf(targets: TargetSet, ports: readonly number[], seed: bigint): Generator<UdpScanTarget> {

@@ -5,7 +5,7 @@
  */
 import type { InvocationResult, SandboxStats } from '../../sandbox/index.js';
 import { summaryLine } from '../../sandbox/result.js';
-import type { ScanEvent, Transport } from '../../report/event.js';
+import type { ScanEvent, Transport } from '../../model/event.js';
 
 export interface InvocationPoint {
   ip: string;

@@ -7,10 +7,10 @@
  * fails that invocation alone: an event says what happened, the scan goes on.
  */
 import { writeFile } from 'node:fs/promises';
-import type { ConfigSchema, ExecutionIO, ModuleDescriptor } from '../module.js';
+import type { ConfigSchema, ExecutionIO, ModuleDescriptor } from '../../engine/module.js';
 import type { InvocationInput, InvocationResult, LoadedPlugin, PluginRuntime } from '../../sandbox/index.js';
-import type { Banner, OpenPort, ServiceFingerprint } from '../../engine/key-contracts.js';
-import type { ScanEvent } from '../../report/event.js';
+import type { Banner, OpenPort, ServiceFingerprint } from '../../model/key-contracts.js';
+import type { ScanEvent } from '../../model/event.js';
 import { toJson } from '../../report/encode.js';
 import { matches, isTlsPort } from './match.js';
 import { HOST_KEYS } from '../../sandbox/manifest.js';

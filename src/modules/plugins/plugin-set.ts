@@ -9,9 +9,9 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../../errors.js';
 import type { LoadedPlugin, PluginRuntime } from '../../sandbox/index.js';
-import type { ModuleRegistry } from '../registry.js';
+import type { ModuleRegistry } from '../../engine/registry.js';
 import type { Dag } from '../../engine/dag.js';
-import type { ScanEvent } from '../../report/event.js';
+import type { ScanEvent } from '../../model/event.js';
 import { pluginModule } from './plugin-module.js';
 
 export interface RefusedPlugin {

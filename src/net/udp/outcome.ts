@@ -9,7 +9,7 @@
  * port behind them reads as silence (`open|filtered`, where nmap says
  * `filtered`). Local no-route errors on send are still EHOSTUNREACH/ENETUNREACH.
  */
-import type { PortState, StateReason } from '../../report/event.js';
+import type { PortState, StateReason } from '../../model/event.js';
 
 export type Verdict =
   | { kind: 'state'; state: PortState; reason: StateReason }

@@ -10,7 +10,7 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UsageError, WasmapError } from '../../errors.js';
-import type { PortResult } from '../../report/event.js';
+import type { PortResult } from '../../model/event.js';
 import { errnoOf, verdictOf } from './outcome.js';
 import { udpPayload, type UdpPayload } from './payloads.js';
 

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from './fixtures.js';
 import { packManifest, withCustomSection } from './wat.js';
-import { uleb } from '../../../src/sandbox/authoring/pack.js';
+import { uleb } from '../../../src/authoring/pack.js';
 
 /**
  * Plugins too big to keep as files, or with bytes WAT cannot spell, built

@@ -7,9 +7,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildPlugin as buildRust } from '../../../src/sandbox/authoring/build.js';
-import { packManifest } from '../../../src/sandbox/authoring/pack.js';
-import { readPluginToml } from '../../../src/sandbox/authoring/plugin-toml.js';
+import { buildPlugin as buildRust } from '../../../src/authoring/build.js';
+import { packManifest } from '../../../src/authoring/pack.js';
+import { readPluginToml } from '../../../src/authoring/plugin-toml.js';
 // @ts-expect-error plain ESM build script (JSDoc, no .d.ts)
 import { buildPlugin as buildAs } from '../../../sdk/assemblyscript/scripts/build.mjs';
 import { tempDir } from './fixtures.js';

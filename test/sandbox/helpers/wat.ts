@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { appendCustomSection, encodeManifest } from '../../../src/sandbox/authoring/pack.js';
+import { appendCustomSection, encodeManifest } from '../../../src/authoring/pack.js';
 
 /**
  * Builds the hand-written WAT corpus: `wat2wasm` (Debian package wabt), then

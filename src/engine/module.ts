@@ -3,7 +3,7 @@
  * are both modules of one engine: a descriptor (static facts the validator
  * reads without running anything) and instances (one per DAG node).
  */
-import type { ScanEvent } from '../report/event.js';
+import type { ScanEvent } from '../model/event.js';
 
 export type ConfigFieldType = 'string' | 'int' | 'float' | 'bool' | 'list' | 'map';
 

@@ -17,7 +17,7 @@ export const DEBIAN_REGISTRY = '/usr/share/cargo/registry';
  * depth from src/ and dist/.
  */
 export function packageRoot(): string {
-  return fileURLToPath(new URL('../../../', import.meta.url)).replace(/[\\/]$/, '');
+  return fileURLToPath(new URL('../../', import.meta.url)).replace(/[\\/]$/, '');
 }
 
 /** `sdk/` of the running wasmap (package.json `files` ships it). */

@@ -5,7 +5,7 @@
  * plugins as msgpack. Plugins may declare keys not listed here: they are
  * allowed, with type `unknown`.
  */
-import type { BannerResult, PortResult, ScanEvent, Transport } from '../report/event.js';
+import type { BannerResult, PortResult, ScanEvent, Transport } from './event.js';
 import type { TargetSetPlain } from '../targets/target-set.js';
 
 /**

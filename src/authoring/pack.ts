@@ -4,7 +4,7 @@
  * section is replaced, so packing twice is harmless.
  */
 import { Packr } from 'msgpackr';
-import { WasmapError } from '../../errors.js';
+import { WasmapError } from '../errors.js';
 
 export const MANIFEST_SECTION = 'wasmap.manifest';
 

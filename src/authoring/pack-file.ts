@@ -1,8 +1,8 @@
 /** `wasmap plugin pack`: file in, plugin.toml, validated plugin out. */
 import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
-import { UsageError } from '../../errors.js';
-import { loadPlugin } from '../plugin.js';
+import { UsageError } from '../errors.js';
+import { loadPlugin } from '../sandbox/plugin.js';
 import { packManifest } from './pack.js';
 import { readPluginToml } from './plugin-toml.js';
 

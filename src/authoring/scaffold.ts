@@ -17,8 +17,8 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { UsageError } from '../../errors.js';
-import type { PluginKind } from '../types.js';
+import { UsageError } from '../errors.js';
+import type { PluginKind } from '../sandbox/types.js';
 import { DEBIAN_REGISTRY, packageRoot } from './toolchain.js';
 
 export const KINDS: readonly PluginKind[] = ['scanner', 'detection', 'evaluator', 'output'];

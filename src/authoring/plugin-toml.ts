@@ -10,7 +10,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parse, TomlError } from 'smol-toml';
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../errors.js';
 
 const TOP_KEYS = new Set(['abi', 'name', 'version', 'kind', 'description', 'author', 'license', 'capabilities', 'requires', 'provides', 'match', 'config', 'limits', 'build']);
 

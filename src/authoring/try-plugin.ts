@@ -7,9 +7,9 @@ import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
-import { UsageError } from '../../errors.js';
-import { PluginRuntime } from '../runtime.js';
-import type { ConfigField, InvocationInput, InvocationResult, InvocationTarget, Limits, LoadedPlugin, PluginManifest } from '../types.js';
+import { UsageError } from '../errors.js';
+import { PluginRuntime } from '../sandbox/runtime.js';
+import type { ConfigField, InvocationInput, InvocationResult, InvocationTarget, Limits, LoadedPlugin, PluginManifest } from '../sandbox/types.js';
 
 export interface TryOptions {
   /** `HOST:PORT` or `[V6]:PORT`; required for scanner and detection kinds. */

@@ -1,6 +1,6 @@
 /** Runs a compiler as a child process, streaming its stderr to the caller. */
 import { spawn } from 'node:child_process';
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../errors.js';
 
 export interface ToolRun {
   stdout: string;
