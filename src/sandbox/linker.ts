@@ -16,6 +16,7 @@ export const WASMAP_SIGNATURES: Record<string, FuncType> = {
   log: f('i32,i32,i32'),
   emit: f('i32,i32', 'i32'),
   now_ms: f('', 'i64'),
+  time_left_ms: f('', 'i64'),
   sleep_ms: f('i32', 'i32'),
   tcp_connect: f('i32,i32,i32,i32', 'i32'),
   udp_open: f('i32,i32,i32', 'i32'),

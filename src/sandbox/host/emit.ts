@@ -6,7 +6,7 @@ import type { HostEnv } from './env.js';
 const isMap = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
 
-/** ABI §4 `emit`, `now_ms`, `sleep_ms`. */
+/** ABI §4 `emit`, `now_ms`, `sleep_ms`, and A10 `time_left_ms`. */
 export function emitImports(env: HostEnv) {
   return {
     emit(ptr: number, len: number): number {
@@ -38,6 +38,11 @@ export function emitImports(env: HostEnv) {
     },
     now_ms(): bigint {
       return BigInt(Date.now());
+    },
+    // Plugins plan their waits from this instead of a fixed budget, so a
+    // lowered wall_ms still leaves them time to return a partial result.
+    time_left_ms(): bigint {
+      return BigInt(Math.floor(env.ctx().remainingMs()));
     },
     sleep_ms(ms: number): number | Promise<number> {
       if (ms <= 0) return 0;
