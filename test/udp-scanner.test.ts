@@ -5,6 +5,7 @@
  * skips its tests locally and fails them in CI.
  */
 import { execFileSync } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -262,9 +263,11 @@ describe('UdpScanner', () => {
       const results = await collect(scanner.scan(targets, ac.signal));
       expect(results).toEqual([expect.objectContaining({ port: closed, state: 'closed' })]);
       expect(connectedTo(silent.port, 4)).toBe(0);
-      // nothing launched after the abort
-      await new Promise((r) => setTimeout(r, 100));
-      expect(silent.received.length).toBe(8);
+      // nothing launched after the abort: a sentinel datagram sent now is the
+      // ninth thing the peer receives (loopback delivers in send order)
+      const sentinel = await sendSentinel(silent.port);
+      await waitFor(() => silent.received.some((m) => m.equals(sentinel)));
+      expect(silent.received.length).toBe(9);
     } finally {
       await silent.close();
     }
@@ -362,6 +365,15 @@ function transpileUdpSources(): string {
 /** How many of this machine's UDP sockets are connected to `port` (our probes are). */
 function connectedTo(port: number, family: 4 | 6): number {
   return procUdp(family).filter((s: { remotePort: number }) => s.remotePort === port).length;
+}
+
+/** Sends one marker datagram to `port` from a socket of its own. */
+async function sendSentinel(port: number): Promise<Buffer> {
+  const sock = createSocket('udp4');
+  const msg = Buffer.from('wasmap-test-sentinel');
+  await new Promise<void>((r, j) => sock.send(msg, port, '127.0.0.1', (e) => (e ? j(e) : r())));
+  sock.close();
+  return msg;
 }
 
 async function waitFor(cond: () => boolean): Promise<void> {

@@ -1,5 +1,5 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,15 +15,34 @@ describe('worker pool recovery', () => {
   let pool: WorkerPool;
   afterEach(() => pool.close());
 
-  const run = (switches: Record<string, unknown>) => pool.run(1, manifest, '{}', { bytes: pack(switches), config: {} });
+  const run = (switches: Record<string, unknown>, onEmit?: (rec: unknown) => void) =>
+    pool.run(1, manifest, '{}', { bytes: pack(switches), config: {} }, onEmit);
+  /** A file the fake worker waits for before it finishes a `hold` invocation. */
+  const holdFile = () => join(mkdtempSync(join(tmpdir(), 'wasmap-pool-')), 'release');
+  const release = (file: string) => writeFileSync(file, '');
+  /** Ten invocations that stay in flight until released; resolves once each has started (emitted). */
+  const inFlight = async (hold: string, onEmit?: (n: number, rec: unknown) => void) => {
+    let started = 0;
+    let allStarted!: () => void;
+    const ready = new Promise<void>((r) => (allStarted = r));
+    const runs = Array.from({ length: 10 }, (_, n) =>
+      run({ n, hold }, (rec) => {
+        onEmit?.(n, rec);
+        if (++started === 10) allStarted();
+      }),
+    );
+    await ready;
+    return runs;
+  };
 
   it('re-runs the in-flight work of a worker that died: nothing lost, no emit twice', async () => {
     pool = new WorkerPool(2, script, []);
     const marker = join(mkdtempSync(join(tmpdir(), 'wasmap-pool-')), 'crashed');
-    const good = Array.from({ length: 10 }, (_, n) => run({ n, delay: 300 }));
-    await new Promise((r) => setTimeout(r, 50));
-    const once = run({ n: 99, crash: true, crashOnce: marker, delay: 100 });
-    const results = await Promise.all([...good, once]);
+    const hold = holdFile();
+    const good = await inFlight(hold);
+    const once = await run({ n: 99, crash: true, crashOnce: marker, delay: 100 }); // crashed, then re-ran
+    release(hold);
+    const results = [...(await Promise.all(good)), once];
     expect(results.map((r) => r.emits)).toEqual([...Array.from({ length: 10 }, (_, n) => [{ n }]), [{ n: 99 }]]);
     expect(results.every((r) => r.result.status === 'success')).toBe(true);
     expect(pool.reruns).toBeGreaterThan(1); // the crashing one and innocent ones
@@ -34,18 +53,19 @@ describe('worker pool recovery', () => {
     const delivered = new Map<number, unknown[]>();
     const settled = new Set<number>();
     let beforeSettle = 0;
-    const live = (n: number, switches: Record<string, unknown>) =>
-      pool.run(1, manifest, '{}', { bytes: pack({ n, ...switches }), config: {} }, (rec) => {
-        if (!settled.has(n)) beforeSettle++;
-        delivered.set(n, [...(delivered.get(n) ?? []), rec]);
-      }).then((r) => {
-        settled.add(n);
-        return r;
-      });
-    const good = Array.from({ length: 10 }, (_, n) => live(n, { delay: 400 }));
-    await new Promise((r) => setTimeout(r, 50));
-    const spin = live(42, { spin: true });
-    await Promise.all([...good, spin]);
+    const onEmit = (n: number, rec: unknown) => {
+      if (!settled.has(n)) beforeSettle++;
+      delivered.set(n, [...(delivered.get(n) ?? []), rec]);
+    };
+    const settle = (n: number) => (r: unknown) => {
+      settled.add(n);
+      return r;
+    };
+    const hold = holdFile();
+    const good = (await inFlight(hold, onEmit)).map((p, n) => p.then(settle(n)));
+    await run({ n: 42, spin: true }, (rec) => onEmit(42, rec)).then(settle(42)); // stopped by the watchdog
+    release(hold);
+    await Promise.all(good);
     expect(pool.reruns).toBeGreaterThan(0); // some innocent ones ran twice
     for (let n = 0; n < 10; n++) expect(delivered.get(n)).toEqual([{ n }]);
     expect(delivered.get(42)).toEqual([{ n: 42 }]);
@@ -71,11 +91,12 @@ describe('worker pool recovery', () => {
     const listener = (m: unknown) => down.push(m);
     subscribe('wasmap:plugin:worker-down', listener);
     pool = new WorkerPool(2, script, []);
-    const good = Array.from({ length: 10 }, (_, n) => run({ n, delay: 400 }));
-    const spin = run({ n: 42, spin: true });
-    const r = await spin;
+    const hold = holdFile();
+    const good = await inFlight(hold);
+    const r = await run({ n: 42, spin: true });
     expect(r.result).toMatchObject({ status: 'application-error', sandbox: { limit: 'cpu_ms' }, emitted: [{ n: 42 }] });
     expect(pool.kills).toBe(1);
+    release(hold);
     const results = await Promise.all(good);
     expect(results.map((x) => x.emits)).toEqual(Array.from({ length: 10 }, (_, n) => [{ n }]));
     expect(pool.reruns).toBeGreaterThan(0);

@@ -4,7 +4,9 @@
 // `{n}` at once, then after `delay` ms is done with data = the worker's
 // thread id. `crash` throws in the worker (an unexpected death), only the
 // first time when `crashOnce` names a marker file; `spin` busy-loops under
-// the heartbeat (the watchdog's case).
+// the heartbeat (the watchdog's case); `hold` names a file: the invocation is
+// done only once the test has created it, so "still in flight" is a fact the
+// test controls rather than a race against a delay.
 import { existsSync, writeFileSync } from 'node:fs';
 import { parentPort, workerData, threadId } from 'node:worker_threads';
 import { unpack } from 'msgpackr';
@@ -26,9 +28,14 @@ parentPort.on('message', (batch) => {
       }, 20);
       continue;
     }
-    setTimeout(() => {
+    const done = () => {
       const result = { status: 'success', data: threadId, provides: {}, sandbox: { duration_ms: 0, denied: 0, bytes_sent: 0, bytes_received: 0 }, emitted: [], logs: [], produced: true };
       parentPort.postMessage([{ t: 'done', id: m.id, result }]);
-    }, c.delay ?? 200);
+    };
+    if (c.hold) {
+      const poll = setInterval(() => { if (existsSync(c.hold)) { clearInterval(poll); done(); } }, 5);
+      continue;
+    }
+    setTimeout(done, c.delay ?? 200);
   }
 });
