@@ -1,18 +1,15 @@
 /**
  * wasmap's errors carry a stable `code` that callers and tests match on
  * (message texts may change). Errors cross worker boundaries as plain
- * `{code, message}` because structuredClone drops subclasses on Node 20;
- * `fromWire` rebuilds them.
+ * `{code, message}` because structuredClone drops subclasses on Node 20,
+ * and the receiving side rebuilds them from the code (sandbox/pool.ts).
  */
 export type ErrorCode =
   | 'WASMAP_USAGE'            // bad user input: targets, ports, flags, files
   | 'WASMAP_TARGET_TOO_LARGE'
   | 'WASMAP_RESOLVE'          // a hostname target did not resolve
   | 'WASMAP_DAG'              // invalid DAG definition
-  | 'WASMAP_PLUGIN_LOAD'      // plugin refused at load
-  | 'WASMAP_PLUGIN_TRAP'
-  | 'WASMAP_PLUGIN_LIMIT'
-  | 'WASMAP_PLUGIN_OUTPUT'
+  | 'WASMAP_PLUGIN_LOAD'      // plugin refused at load (a plugin that fails while running is a result, not an error: sandbox TRAP_CODES)
   | 'WASMAP_ABORTED'          // the caller's AbortSignal stopped the scan (events so far were delivered)
   | 'WASMAP_INTERNAL';
 
@@ -22,12 +19,6 @@ export class WasmapError extends Error {
     super(message, options);
     this.name = 'WasmapError';
     this.code = code;
-  }
-  toWire(): { code: ErrorCode; message: string } {
-    return { code: this.code, message: this.message };
-  }
-  static fromWire(w: { code: ErrorCode; message: string }): WasmapError {
-    return new WasmapError(w.code, w.message);
   }
 }
 

@@ -18,7 +18,8 @@ import { listen, type Listener } from './support/listeners.js';
 import { compileWat } from './sandbox/helpers/wat.js';
 import { renderTable } from '../src/report/table.js';
 import { bannerEvent, portEvent } from '../src/model/event.js';
-import { resultEvent } from '../src/modules/plugins/plugin-events.js';
+import { emitEvent } from '../src/modules/plugins/plugin-events.js';
+import { readOutput } from '../src/sandbox/result.js';
 import { forTerminal, jsonForTerminal, linesForTerminal } from '../src/report/terminal-text.js';
 
 const ESC = '\x1b';
@@ -104,8 +105,8 @@ describe('a hostile plugin cannot write to the terminal', () => {
     expect(screen).toContain(`term-scanner: ${SHOWN.summary}`);
     expect(screen).toContain(`term-scanner: error: ${SHOWN.error}`);
     expect(screen).toContain(`! HIGH     ${SHOWN.finding}`);
-    // the stderr warning carries the plugin's error
-    expect(screen).toMatch(/^wasmap: warning: .*term-scanner.*err\\x1b\]8;;http:\/\/evil\.example\/\\x1b\\link/m);
+    // the stderr warning carries the plugin's error (on a line of its own, also when the progress bar was up)
+    expect(screen.replace(/\r\x1b\[2K/g, '\n')).toMatch(/^wasmap: warning: .*term-scanner.*err\\x1b\]8;;http:\/\/evil\.example\/\\x1b\\link/m);
     // its finding about port 1 (never scanned, hostile transport) made no row
     expect(portRows(screen)).toEqual([`${l.port}/tcp`]);
   });
@@ -183,7 +184,7 @@ describe('the table shows only what the scan found', () => {
   const block = (table: string, label: string): string => new RegExp(`^  ${label.replace('/', '\\/')} .*\\n(?: {10,}.*\\n)*`, 'm').exec(table)?.[0] ?? '';
 
   it("never takes a port's headline from a plugin that poses as the banner grabber", () => {
-    const forged = resultEvent('banner', at(80), { data: { banner: new TextEncoder().encode('FORGED-HEADLINE'), method: 'passive', length: 15 } }, 'success');
+    const forged = emitEvent('banner', at(80), readOutput({ data: { banner: new TextEncoder().encode('FORGED-HEADLINE'), method: 'passive', length: 15 } }));
     const real = bannerEvent({ ip: '127.0.0.1', port: 80, banner: new TextEncoder().encode('REAL banner'), method: 'passive' });
     expect(renderTable([open(80), forged, real], 200)).toMatch(/^ {2}80\/tcp +open +syn-ack +REAL banner$/m);
     expect(renderTable([open(80), forged], 200)).not.toContain('FORGED-HEADLINE');
@@ -191,11 +192,11 @@ describe('the table shows only what the scan found', () => {
 
   it('lists a finding naming another port under its own port, and makes no row for a port never reported', () => {
     const finding = (id: string, port: number) => ({ severity: 'high', id, title: id, port, transport: 'tcp' });
-    const scanner = resultEvent('probe', at(80), { findings: [finding('names-22', 22), finding('names-9', 9)] }, 'success');
+    const scanner = emitEvent('probe', at(80), readOutput({ findings: [finding('names-22', 22), finding('names-9', 9)] }));
     // an evaluator (host row) may still place a finding under a reported port (ABI A8)
-    const evaluator = resultEvent('audit', at(0), { findings: [finding('about-22', 22), finding('about-7', 7)] }, 'success');
+    const evaluator = emitEvent('audit', at(0), readOutput({ findings: [finding('about-22', 22), finding('about-7', 7)] }));
     // a result about a port the scan never reported has no row to go in
-    const stray = resultEvent('probe', at(9), { summary: 'stray-summary', service: { name: 'ghost' } }, 'success');
+    const stray = emitEvent('probe', at(9), readOutput({ summary: 'stray-summary', service: { name: 'ghost' } }));
     const table = renderTable([open(22), open(80), scanner, evaluator, stray], 200);
     expect(rows(table)).toEqual(['22/tcp', '80/tcp', 'host']);
     expect(table).not.toMatch(/stray-summary|ghost/);

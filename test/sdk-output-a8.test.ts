@@ -4,10 +4,11 @@
  * the new Service fields (ostype, method, probe, banner). The test reads the
  * map exactly as the host receives it (the emitted copy, decoded from the
  * guest's msgpack), the InvocationResult the runtime builds from the
- * returned copy, and the event `returnEvent` makes of it.
+ * returned copy, and the events `returnEvent` and `emitEvent` make of them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { returnEvent, resultEvent } from '../src/modules/plugins/plugin-events.js';
+import { emitEvent, resultData, returnEvent } from '../src/modules/plugins/plugin-events.js';
+import { readOutput } from '../src/sandbox/result.js';
 import type { InvocationResult, LoadedPlugin, PluginRuntime } from '../src/sandbox/index.js';
 import { testRuntime } from './sandbox/helpers/fixtures.js';
 import { buildInlineAs, buildInlineRust } from './sandbox/helpers/inline-plugin.js';
@@ -147,10 +148,10 @@ function checks(sdk: string, get: () => { rt: PluginRuntime; plugin: LoadedPlugi
   it(`${sdk}: makes an event whose result carries the summary, service and placed findings`, async () => {
     const { rt, plugin } = get();
     const { r, emitted } = await invoke(rt, plugin, 'full');
-    const ev = returnEvent('a8-probe', AT, r)!;
+    const ev = returnEvent('a8-probe', AT, r, resultData(r))!;
     expect(ev.result).toMatchObject({ status: 'success', summary: FIRST_LINE, service: FULL.service, findings: FULL.findings });
     // an emitted map carries its summary the same way
-    expect(resultEvent('a8-probe', AT, emitted[0]!, 'success').result.summary).toBe(FIRST_LINE);
+    expect(emitEvent('a8-probe', AT, readOutput(emitted[0]!)).result.summary).toBe(FIRST_LINE);
   });
 
   it(`${sdk}: cuts a long summary to 200 characters and sends no summary or A8 keys that were not set`, async () => {
@@ -158,11 +159,11 @@ function checks(sdk: string, get: () => { rt: PluginRuntime; plugin: LoadedPlugi
     const long = await invoke(rt, plugin, 'long');
     expect(long.emitted[0]!.summary).toBe('x'.repeat(300));
     expect(long.r.summary).toBe('x'.repeat(200));
-    expect(returnEvent('a8-probe', AT, long.r)!.result.summary).toBe('x'.repeat(200));
+    expect(returnEvent('a8-probe', AT, long.r, resultData(long.r))!.result.summary).toBe('x'.repeat(200));
     const plain = await invoke(rt, plugin, 'plain');
     expect(plain.emitted).toEqual([{ status: 'success', service: { name: 'redis' } }]);
     expect(plain.r.summary).toBeUndefined();
-    expect(returnEvent('a8-probe', AT, plain.r)!.result).not.toHaveProperty('summary');
+    expect(returnEvent('a8-probe', AT, plain.r, resultData(plain.r))!.result).not.toHaveProperty('summary');
   });
 }
 

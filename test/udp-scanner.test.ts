@@ -351,7 +351,7 @@ describe.skipIf(netnsMissing !== undefined && !process.env.CI)('udpProbe behind 
 function transpileUdpSources(): string {
   const src = path.resolve(import.meta.dirname, '../src');
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'wasmap-udp-js-'));
-  const files = ['errors.ts', 'report/event.ts', 'net/token-bucket.ts', ...fs.readdirSync(path.join(src, 'net/udp')).map((f) => `net/udp/${f}`)];
+  const files = ['errors.ts', 'model/event.ts', 'net/token-bucket.ts', ...fs.readdirSync(path.join(src, 'net/udp')).map((f) => `net/udp/${f}`)];
   for (const f of files.filter((f) => f.endsWith('.ts'))) {
     const js = ts.transpileModule(fs.readFileSync(path.join(src, f), 'utf8'), {
       compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 },

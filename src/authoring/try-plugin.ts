@@ -8,8 +8,9 @@ import { isIP } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { UsageError } from '../errors.js';
+import { parseConfigAssignment } from '../engine/config-schema.js';
 import { PluginRuntime } from '../sandbox/runtime.js';
-import type { ConfigField, InvocationInput, InvocationResult, InvocationTarget, Limits, LoadedPlugin, PluginManifest } from '../sandbox/types.js';
+import type { InvocationInput, InvocationResult, InvocationTarget, Limits, LoadedPlugin, PluginManifest } from '../sandbox/types.js';
 
 export interface TryOptions {
   /** `HOST:PORT` or `[V6]:PORT`; required for scanner and detection kinds. */
@@ -57,29 +58,6 @@ export async function parseTarget(spec: string, udp = false, tls = false): Promi
   return target;
 }
 
-function typed(key: string, raw: string, field: ConfigField | undefined): unknown {
-  const bad = (what: string) => new UsageError(`bad --config ${key}=${raw}: expected ${what}`);
-  switch (field?.type) {
-    case 'int':
-      if (!/^-?\d+$/.test(raw)) throw bad('an integer');
-      return Number(raw);
-    case 'float':
-      if (raw.trim() === '' || !Number.isFinite(Number(raw))) throw bad('a number');
-      return Number(raw);
-    case 'bool':
-      if (raw === 'true' || raw === '1') return true;
-      if (raw === 'false' || raw === '0') return false;
-      throw bad('true or false');
-    case 'list':
-      if (raw.startsWith('[')) return parseJson(raw, bad('a JSON list or a,b,c'));
-      return raw === '' ? [] : raw.split(',');
-    case 'map':
-      return parseJson(raw, bad('a JSON object'));
-    default:
-      return raw;
-  }
-}
-
 function parseJson(raw: string, err: Error): unknown {
   try {
     return JSON.parse(raw);
@@ -88,27 +66,18 @@ function parseJson(raw: string, err: Error): unknown {
   }
 }
 
-/** `k=v` pairs → a config map typed by the schema (validation proper is the runtime's). */
+/**
+ * `k=v` pairs → a config map typed by the schema, with the rules of every
+ * other config flag (engine/config-schema.ts parseConfigAssignment);
+ * validation proper is the runtime's.
+ */
 export function parseConfigArgs(pairs: string[], manifest: PluginManifest): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const p of pairs) {
-    const eq = p.indexOf('=');
-    if (eq <= 0) throw new UsageError(`bad --config '${p}': expected KEY=VALUE`);
-    const key = p.slice(0, eq);
-    out[key] = typed(key, p.slice(eq + 1), manifest.config[key]);
+    const { key, value } = parseConfigAssignment(p, manifest.config);
+    out[key] = value;
   }
   return out;
-}
-
-/** `key=value` limit overrides; the runtime checks the keys and ranges. */
-export function parseLimitArgs(pairs: string[]): Partial<Limits> {
-  const out: Record<string, number> = {};
-  for (const p of pairs) {
-    const m = /^([a-z_]+)=(\d+)$/.exec(p);
-    if (!m) throw new UsageError(`bad --limit '${p}': expected KEY=INTEGER, e.g. wall_ms=2000`);
-    out[m[1]!] = Number(m[2]);
-  }
-  return out as Partial<Limits>;
 }
 
 async function readInput(file: string, what: string): Promise<Buffer> {

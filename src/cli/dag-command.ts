@@ -5,8 +5,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { isWasmapError, UsageError } from '../errors.js';
-import { isUsageCode } from './fatal.js';
+import { UsageError } from '../errors.js';
+import { exitCodeForSignal, reportFatal } from './fatal.js';
 import { forTerminal, jsonForTerminal, linesForTerminal } from '../report/terminal-text.js';
 import type { ScanEvent } from '../model/event.js';
 import { parseConfigAssignment } from '../engine/config-schema.js';
@@ -51,15 +51,7 @@ export async function guarded(io: CliIO, body: () => Promise<number>): Promise<v
   try {
     io.exit(await body());
   } catch (e) {
-    // messages echo DAG files, manifests and plugin errors: escaped for the terminal
-    const msg = forTerminal((e instanceof Error ? e.message : String(e)).split('\n')[0]!);
-    if (isWasmapError(e)) {
-      io.stderr(`wasmap: error: ${msg}\n`);
-      io.exit(isUsageCode(e.code) ? 2 : 1);
-    } else {
-      io.stderr(`wasmap: internal error: ${msg}\n`);
-      io.exit(1);
-    }
+    io.exit(reportFatal(e, io.stderr));
   }
 }
 
@@ -220,7 +212,7 @@ export function registerDagCommands(program: Command, deps: DagCommandDeps): Com
         await sink.close();
       }
       if (!opts.quiet) io.stderr(linesForTerminal(formatSummary(result)));
-      if (interruptedBy) return interruptedBy === 'SIGTERM' ? 143 : 130;
+      if (interruptedBy) return exitCodeForSignal(interruptedBy);
       return result.status === 'ok' ? 0 : 1;
     }));
 

@@ -1,4 +1,7 @@
-/** Turns any error that reaches the top into one line on stderr and an exit status. */
+/**
+ * The one mapping from how a command ended to its exit status: an error that
+ * reaches the top becomes one line on stderr, a signal becomes 130/143.
+ */
 import { isWasmapError } from '../errors.js';
 import { forTerminal, linesForTerminal } from '../report/terminal-text.js';
 
@@ -13,14 +16,20 @@ export function exitCodeFor(e: unknown): number {
   return isWasmapError(e) && isUsageCode(e.code) ? 2 : 1;
 }
 
-export function reportFatal(e: unknown): number {
+/** A run cut short by a signal exits as shells report one: 128 + the signal number. */
+export function exitCodeForSignal(signal: string): number {
+  return signal === 'SIGTERM' ? 143 : 130;
+}
+
+/** Writes the error's one line (to stderr unless `write` is given) and returns the exit status. */
+export function reportFatal(e: unknown, write: (text: string) => void = (t) => { process.stderr.write(t); }): number {
   // messages echo manifests, import names and file content: escaped for the terminal
   const message = forTerminal((e instanceof Error ? e.message : String(e)).split('\n')[0]!);
   if (isWasmapError(e)) {
-    process.stderr.write(`wasmap: error: ${message}\n`);
+    write(`wasmap: error: ${message}\n`);
     return exitCodeFor(e);
   }
-  process.stderr.write(`wasmap: internal error: ${message}\n`);
-  if (process.env.WASMAP_DEBUG && e instanceof Error) process.stderr.write(`${linesForTerminal(e.stack ?? '')}\n`);
+  write(`wasmap: internal error: ${message}\n`);
+  if (process.env.WASMAP_DEBUG && e instanceof Error) write(`${linesForTerminal(e.stack ?? '')}\n`);
   return 1;
 }

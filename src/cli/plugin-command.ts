@@ -5,14 +5,8 @@
  * the invocation's status is `success`, 1 otherwise.
  */
 import { Option, type Command } from 'commander';
+import { jsonReplacer } from '../report/encode.js';
 import { forTerminal, jsonForTerminal } from '../report/terminal-text.js';
-
-/** Bytes as base64 in JSON, as the event output does (ABI §7). */
-function jsonReplacer(_k: string, v: unknown): unknown {
-  if (v instanceof Uint8Array) return Buffer.from(v).toString('base64');
-  if (typeof v === 'bigint') return v.toString();
-  return v;
-}
 
 /** Pretty JSON, still valid and the same data, with nothing a terminal would act on (C1, bidi as \u escapes). */
 function json(v: unknown): string {
@@ -152,8 +146,8 @@ export function registerPluginCommands(program: Command): void {
         const { buildPlugin } = await import('../authoring/build.js');
         wasm = (await buildPlugin(path, { onOutput: opts.json ? undefined : (c) => process.stderr.write(c) })).path;
       }
-      const { tryPlugin, parseLimitArgs } = await import('../authoring/try-plugin.js');
-      const r = await tryPlugin(wasm, { ...opts, limits: parseLimitArgs(opts.limit) });
+      const [{ tryPlugin }, { parseLimitFlags }] = await Promise.all([import('../authoring/try-plugin.js'), import('../sandbox/limits.js')]);
+      const r = await tryPlugin(wasm, { ...opts, limits: parseLimitFlags(opts.limit, '--limit') });
       const res = r.result;
       if (opts.json) {
         process.stdout.write(`${json(r)}\n`);
@@ -164,7 +158,7 @@ export function registerPluginCommands(program: Command): void {
           `plugin    ${forTerminal(`${r.plugin.name} ${r.plugin.version} (${r.plugin.kind})`)}  ${r.plugin.sha256.slice(0, 16)}`,
           ...(t ? [`target    ${forTerminal(`${t.ip.includes(':') ? `[${t.ip}]` : t.ip}:${t.port}/${t.transport}${t.hostname ? ` (${t.hostname})` : ''}`)}`] : []),
           `status    ${forTerminal(res.status)}`,
-          ...(res.error ? [`error     ${forTerminal(res.error)}`] : []),
+          ...(res.error ? [`error     ${forTerminal(res.error)}${res.sandbox.code ? ` [${res.sandbox.code}]` : ''}`] : []),
           ...(res.summary ? [`summary   ${forTerminal(res.summary)}`] : []),
           ...(res.service !== undefined ? [`service   ${jsonLine(res.service)}`] : []),
           ...(res.findings?.length ? ['findings', ...res.findings.map((f) => `  ${jsonLine(f)}`)] : []),

@@ -1,13 +1,9 @@
 /**
  * The scan's plugin flags: which files to load, their config, the runtime's
- * limits and network grants, and the DAG nodes the loaded plugins become.
+ * limits and network grants (the DAG nodes they become: src/scan/plugin-nodes.ts).
  */
-import { readFileSync, statSync } from 'node:fs';
-import { UsageError } from '../errors.js';
-import type { Dag, DagNode } from '../engine/dag.js';
-import type { LoadedPlugin } from '../sandbox/index.js';
-import { parseConfigAssignment } from '../engine/config-schema.js';
-import { OUTPUT_FILE_KEY } from '../modules/plugins/plugin-module.js';
+import type { Limits } from '../sandbox/index.js';
+import { parseLimitFlags } from '../sandbox/limits.js';
 
 export interface PluginFlags {
   plugin?: string[];
@@ -20,68 +16,5 @@ export interface PluginFlags {
   strictPlugins?: boolean;
 }
 
-/** `--plugin-limit wall_ms=5000` → `{wall_ms: 5000}`; the runtime checks the key and range. */
-export function parseLimits(raw: string[] = []): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const item of raw) {
-    const m = /^([a-z_]+)=(\d+)$/.exec(item.trim());
-    if (!m) throw new UsageError(`--plugin-limit takes KEY=NUMBER (e.g. wall_ms=5000), got '${item}'`);
-    out[m[1]!] = Number(m[2]);
-  }
-  return out;
-}
-
-/** The most a --plugin-config-file may hold: it travels to the plugin with every invocation. */
-export const MAX_CONFIG_FILE_BYTES = 16 * 1024 * 1024;
-
-/** `NAME.KEY=PATH`: a file's text as a string config value (e.g. a probe database the user has). */
-function readConfigFile(item: string, all: LoadedPlugin[], configs: Map<string, Record<string, unknown>>): void {
-  const m = /^([^.=]+)\.([^=]+)=(.+)$/.exec(item);
-  if (!m) throw new UsageError(`--plugin-config-file takes NAME.KEY=PATH, got '${item}'`);
-  const [, name, key, path] = m as unknown as [string, string, string, string];
-  const cfg = configs.get(name);
-  const plugin = all.find((p) => p.manifest.name === name);
-  if (!cfg || !plugin) throw new UsageError(`--plugin-config-file '${item}': no loaded plugin named '${name}'`);
-  const field = plugin.manifest.config[key];
-  if (!field) throw new UsageError(`--plugin-config-file '${item}': plugin ${name} has no config key "${key}"`);
-  if (field.type !== 'string') throw new UsageError(`--plugin-config-file '${item}': config key "${key}" is ${field.type}, a file gives a string`);
-  let size: number;
-  try {
-    size = statSync(path).size;
-  } catch (e) {
-    throw new UsageError(`--plugin-config-file '${item}': cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  if (size > MAX_CONFIG_FILE_BYTES) throw new UsageError(`--plugin-config-file '${item}': ${path} is ${size} bytes, over the ${MAX_CONFIG_FILE_BYTES}-byte cap`);
-  try {
-    cfg[key] = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new UsageError(`--plugin-config-file '${item}': cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-}
-
-/** Adds one node per plugin (config from --plugin-config NAME.KEY=VALUE and --plugin-config-file NAME.KEY=PATH), and a banner node if detection needs one. */
-export function addPluginNodes(dag: Dag, plugins: LoadedPlugin[], f: PluginFlags, all: LoadedPlugin[] = plugins): Dag {
-  const nodes: DagNode[] = dag.nodes.map((n) => ({ ...n, config: { ...n.config } }));
-  const configs = new Map<string, Record<string, unknown>>(plugins.map((p) => [p.manifest.name, {}]));
-  // plugins that already have a node (from the profile) take their config there
-  for (const n of nodes) if (all.some((p) => p.manifest.name === n.module)) configs.set(n.module, n.config);
-  for (const item of f.pluginConfig ?? []) {
-    const dot = item.indexOf('.');
-    const name = dot > 0 ? item.slice(0, dot) : '';
-    const cfg = configs.get(name);
-    const plugin = all.find((p) => p.manifest.name === name);
-    if (!cfg || !plugin) throw new UsageError(`--plugin-config '${item}': no loaded plugin named '${name}' (use NAME.KEY=VALUE)`);
-    const { key, value } = parseConfigAssignment(item.slice(dot + 1), plugin.manifest.config);
-    cfg[key] = value;
-  }
-  for (const item of f.pluginConfigFile ?? []) readConfigFile(item, all, configs);
-  for (const p of plugins) {
-    const config = configs.get(p.manifest.name)!;
-    if (p.manifest.kind === 'output' && f.pluginOutput) config[OUTPUT_FILE_KEY] = f.pluginOutput;
-    nodes.push({ id: p.manifest.name, module: p.manifest.name, depends_on: [], config });
-  }
-  if (plugins.some((p) => p.manifest.kind === 'detection') && !nodes.some((n) => n.module === 'banner_grabber')) {
-    nodes.push({ id: 'banners', module: 'banner_grabber', depends_on: [], config: {} });
-  }
-  return { ...dag, nodes };
-}
+/** `--plugin-limit wall_ms=5000` → `{wall_ms: 5000}` (sandbox/limits.ts parseLimitFlags, shared with `plugin test --limit`). */
+export const parseLimits = (raw: string[] = []): Partial<Limits> => parseLimitFlags(raw, '--plugin-limit');

@@ -33,6 +33,11 @@ export class ProgressBar {
   end(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    this.clear();
+  }
+
+  /** Takes the bar off its line, so a message written now starts a line of its own (the next tick draws it again). */
+  clear(): void {
     if (this.shown) this.out.write('\r\x1b[2K');
     this.shown = false;
   }

@@ -4,6 +4,7 @@
  * so the plugin loader uses this file without pulling in the engine.
  */
 import { UsageError } from '../errors.js';
+import { isMap as isPlainMap } from '../model/is-map.js';
 import type { ConfigField, ConfigFieldType, ConfigSchema } from './module.js';
 
 export const CONFIG_FIELD_TYPES: readonly ConfigFieldType[] = ['string', 'int', 'float', 'bool', 'list', 'map'];
@@ -23,10 +24,6 @@ export interface ConfigResult {
   /** the input with defaults filled; keys with errors keep their input value */
   value: Record<string, unknown>;
   errors: ConfigError[];
-}
-
-function isPlainMap(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
 }
 
 function describe(v: unknown): string {
@@ -211,8 +208,10 @@ export function coerceConfigValue(key: string, raw: string, field: Pick<ConfigFi
 }
 
 /**
- * Parses `key=value` (CLI `--config`/`--set`), coercing by the schema's type
- * for `key`. Throws UsageError on a missing `=` or an uncoercible value.
+ * Parses `key=value`, coercing by the schema's type for `key`: the one reader
+ * of every config flag (`dag --set`, `scan --plugin-config`, `plugin test
+ * --config`), so they all accept and refuse the same values. Throws
+ * UsageError on a missing `=` or an uncoercible value.
  */
 export function parseConfigAssignment(text: string, schema?: ConfigSchema): { key: string; value: unknown } {
   const eq = text.indexOf('=');

@@ -63,11 +63,24 @@ function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+declare const CHECKED: unique symbol;
+/** A DAG that `checkDag` accepted (with the registry and overrides it will run with). */
+export type CheckedDag = Dag & { readonly [CHECKED]: true };
+
+/** Validates `dag`; throws DagInvalidError (WASMAP_DAG) listing every issue. */
+export function checkDag(dag: Dag, registry: ModuleRegistry, overrides?: ConfigOverrides): CheckedDag {
+  const issues = validateDag(dag, registry, overrides);
+  if (issues.length > 0) throw new DagInvalidError(dag.name, issues);
+  return dag as CheckedDag;
+}
+
 /** Validates then runs `dag`; throws DagInvalidError (WASMAP_DAG) listing every issue. */
 export async function runDag(dag: Dag, opts: RunOptions): Promise<RunResult> {
-  const issues = validateDag(dag, opts.registry, opts.overrides);
-  if (issues.length > 0) throw new DagInvalidError(dag.name, issues);
+  return runCheckedDag(checkDag(dag, opts.registry, opts.overrides), opts);
+}
 
+/** Runs a DAG already validated (a caller that checks before it opens outputs validates once). */
+export async function runCheckedDag(dag: CheckedDag, opts: RunOptions): Promise<RunResult> {
   const wired: WiredNode[] = dag.nodes.map((node) => ({ node, descriptor: opts.registry.get(node.module)! }));
   const ctx = new DataContext(wired.map((w) => ({ nodeId: w.node.id, module: w.descriptor.name, keys: writtenKeys(w.descriptor) })), retention(wired, opts.keep));
   const signal = opts.signal ?? new AbortController().signal;

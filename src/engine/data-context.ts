@@ -135,11 +135,6 @@ export class DataContext {
     return false;
   }
 
-  /** true once no producer other than `reader` is still running */
-  isDone(key: string, reader?: string): boolean {
-    return this.#channel(key).doneFor(reader);
-  }
-
   /** Streams `key` (items already there first); ends when every producer but `reader` finished. */
   async *read<T>(key: string, opts: ReadOptions = {}): AsyncGenerator<Readonly<T>, void, undefined> {
     const ch = this.#channel(key);

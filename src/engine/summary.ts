@@ -7,7 +7,7 @@ export interface NodeSummary {
   module: string;
   status: NodeStatus;
   error?: string;
-  /** the WasmapError code when the failure carried one (WASMAP_PLUGIN_TRAP, …) */
+  /** the WasmapError code when the failure carried one (WASMAP_PLUGIN_LOAD, …) */
   error_code?: string;
   /** ms from the run's start to the node's start (after its depends_on barrier) */
   started_ms: number;

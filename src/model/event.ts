@@ -5,6 +5,8 @@
  * grabber, banner reader or plugin produced; `origin.type` names the module
  * (`portscan`, `banner`, or a plugin's name).
  */
+import type { Finding, ServiceInfo } from './key-contracts.js';
+
 export type Transport = 'tcp' | 'udp';
 
 export interface EventOrigin {
@@ -24,10 +26,25 @@ export interface EventTarget {
   hostname?: string;
 }
 
+/**
+ * `result`: `data` always; a plugin's events add `status` (always), `error`,
+ * `service`, `findings` and `summary` (one line) as the host read them from
+ * its output map (modules/plugins/plugin-events.ts), and `sandbox`.
+ */
+export interface EventResult {
+  data: Record<string, unknown>;
+  status?: string;
+  error?: string;
+  service?: ServiceInfo;
+  findings?: Finding[];
+  summary?: string;
+  [k: string]: unknown;
+}
+
 export interface ScanEvent {
   origin: EventOrigin;
   target: EventTarget;
-  result: { data: Record<string, unknown>; status?: string; error?: string; [k: string]: unknown };
+  result: EventResult;
 }
 
 export type PortState = 'open' | 'closed' | 'filtered' | 'open|filtered';
@@ -42,6 +59,11 @@ export interface PortResult {
   hostname?: string;
   /** milliseconds from the probe's start to its answer */
   rtt_ms?: number;
+}
+
+/** A port event's state and reason (portEvent's `data.state`), read back by the writers. */
+export function portStateOf(ev: ScanEvent): { state?: string; reason?: string } | undefined {
+  return (ev.result.data as { state?: { state?: string; reason?: string } }).state;
 }
 
 /** `jobId` may be left empty by modules: the run's sink stamps it (see withJobId). */

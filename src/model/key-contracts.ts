@@ -5,7 +5,7 @@
  * plugins as msgpack. Plugins may declare keys not listed here: they are
  * allowed, with type `unknown`.
  */
-import type { BannerResult, PortResult, ScanEvent, Transport } from './event.js';
+import type { BannerResult, PortResult, Transport } from './event.js';
 import type { TargetSetPlain } from '../targets/target-set.js';
 
 /**
@@ -43,14 +43,30 @@ export interface OpenPort {
 /** `banners`: raw bytes a service sent, never decoded */
 export type Banner = BannerResult;
 
+/**
+ * What runs on a port, as a plugin's `service` says (ABI §7, A8). The host
+ * checks these fields (sandbox/result.ts outputProblem) and keeps the map
+ * as sent, so a plugin's other keys stay too.
+ */
 export interface ServiceInfo {
+  /** 1-64 characters; `unknown` = looked and could not tell */
   name: string;
   product?: string;
   version?: string;
-  cpe?: string[];
+  extrainfo?: string;
+  ostype?: string;
+  /** how it was identified (`probe_matching`, `table_default`, …) */
+  method?: string;
+  /** the probe whose reply matched */
+  probe?: string;
+  /** that reply, as text */
+  banner?: string;
+  hostname?: string;
+  devicetype?: string;
+  cpe?: string | string[];
   /** 0..1 */
   confidence?: number;
-  extrainfo?: string;
+  [key: string]: unknown;
 }
 
 /** `service_fingerprints`: what runs on a port, per detecting module */
@@ -71,18 +87,26 @@ export interface AssetProfile {
   ports: Array<{ port: number; transport: Transport; service?: ServiceInfo }>;
 }
 
-export type Severity = 'info' | 'low' | 'medium' | 'high' | 'critical';
-
-/** `vulnerabilities`: a finding about a host or port */
-export interface Vulnerability {
-  ip: string;
-  port?: number;
-  transport?: Transport;
+/**
+ * A finding as a plugin reports it (ABI §7, A8), checked by the host
+ * (sandbox/result.ts outputProblem) and kept as sent: other keys
+ * (`evidence`, `cve`, …) stay, unchecked.
+ */
+export interface Finding {
   id: string;
   title: string;
-  severity: Severity;
-  evidence?: string;
-  cve?: string[];
+  /** `info`, `low`, `medium`, `high` or `critical` by convention; the check asks only for a string (the table shows a missing one as `info`) */
+  severity?: string;
+  /** where it is: the invocation's port, or for an evaluator one of the host's open ports (0 or absent: the event's own) */
+  port?: number;
+  transport?: Transport;
+  [key: string]: unknown;
+}
+
+/** `vulnerabilities`: a finding bound to a host, and to its port when it has one */
+export interface Vulnerability extends Finding {
+  ip: string;
+  hostname?: string;
   /** the module that reported it */
   source: string;
 }
@@ -110,21 +134,6 @@ export interface KeyContract {
   cardinality: Cardinality;
 }
 
-/** item type per known key, for typed access (`ctx.getAll<'open_ports'>`-style helpers) */
-export interface KnownKeys {
-  targets: Target;
-  scan_ports: ScanPorts;
-  discovered_hosts: DiscoveredHost;
-  port_results: PortResult;
-  open_ports: OpenPort;
-  banners: Banner;
-  service_fingerprints: ServiceFingerprint;
-  asset_profiles: AssetProfile;
-  vulnerabilities: Vulnerability;
-  plugin_results: PluginResult;
-  events: ScanEvent;
-}
-
 const table: KeyContract[] = [
   { key: 'targets', type: 'TargetSetPlain', doc: 'the target set: address intervals per family and hostnames, never expanded', cardinality: 'one' },
   { key: 'scan_ports', type: 'ScanPorts', doc: '{tcp: int[], udp: int[]}: the ports to probe', cardinality: 'one' },
@@ -134,7 +143,7 @@ const table: KeyContract[] = [
   { key: 'banners', type: 'Banner', doc: '{ip, port, hostname?, banner: bytes, method}: raw bytes a service sent', cardinality: 'many' },
   { key: 'service_fingerprints', type: 'ServiceFingerprint', doc: '{ip, port, transport, hostname?, service: {name, product?, version?, cpe?, confidence?}, source}', cardinality: 'many' },
   { key: 'asset_profiles', type: 'AssetProfile', doc: '{ip, hostnames, ports: [{port, transport, service?}]}: one host', cardinality: 'many' },
-  { key: 'vulnerabilities', type: 'Vulnerability', doc: '{ip, port?, id, title, severity, evidence?, cve?, source}: a finding', cardinality: 'many' },
+  { key: 'vulnerabilities', type: 'Vulnerability', doc: '{ip, hostname?, port?, transport?, id, title, severity?, evidence?, cve?, source}: a finding', cardinality: 'many' },
   { key: 'plugin_results', type: 'PluginResult', doc: '{plugin, ip, port, transport, status, data, error?}: one plugin invocation', cardinality: 'many' },
   { key: 'events', type: 'ScanEvent', doc: 'an output event (every module may emit them)', cardinality: 'many' },
 ];

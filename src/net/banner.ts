@@ -22,7 +22,7 @@ export interface BannerOptions {
  * reply, and line-based protocols (Redis, SMTP, POP3, …) answer with an error
  * that names them.
  */
-export const GENERIC_PROBE = new TextEncoder().encode('GET / HTTP/1.0\r\n\r\n');
+const GENERIC_PROBE = new TextEncoder().encode('GET / HTTP/1.0\r\n\r\n');
 
 export const DEFAULT_BANNER_OPTIONS: BannerOptions = {
   connectTimeoutMs: 3000,

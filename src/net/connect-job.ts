@@ -1,5 +1,6 @@
 /** The messages between the connect scanner and its worker threads. */
 import type { TargetSetPlain } from '../targets/target-set.js';
+import type { ConnectorKind } from './tcp-connect.js';
 
 export interface ConnectJob {
   targets: TargetSetPlain;
@@ -12,8 +13,8 @@ export interface ConnectJob {
   rate: number;
   timeoutMs: number;
   retries: number;
-  /** one bit per host index; when present, only hosts whose bit is set are probed */
-  upHosts?: SharedArrayBuffer;
+  /** chosen on the caller's thread, whose deprecation settings count (tcp-connect.ts) */
+  connector: ConnectorKind;
   /** one bit per host index, set by the main thread: hosts already answered, skip their other probes (discovery) */
   doneHosts?: SharedArrayBuffer;
   /** Float64Array slots [completed, open] per shard, read by the main thread for progress */
@@ -26,7 +27,7 @@ export interface ConnectJob {
 export type WorkerMessage =
   | { type: 'results'; flat: number[] }
   | { type: 'warn'; message: string }
-  | { type: 'done'; completed: number; connector: string; resourceErrors: number }
+  | { type: 'done'; completed: number; connector: ConnectorKind }
   | { type: 'fatal'; message: string };
 
 export type MainMessage = { type: 'stop' };

@@ -11,6 +11,7 @@ import { workerUrl } from '../worker-url.js';
 import type { Outcome } from './connect-outcome.js';
 import type { ConnectJob, WorkerMessage } from './connect-job.js';
 import { runShard } from './shard-runner.js';
+import { preferredConnector, type ConnectorKind } from './tcp-connect.js';
 
 export interface ConnectScanOptions {
   targets: TargetSet;
@@ -23,8 +24,6 @@ export interface ConnectScanOptions {
   retries: number;
   /** threads; 0 = run on the calling thread; default: one per core, fewer for small scans */
   workers?: number;
-  /** one bit per host index (SharedArrayBuffer-backed); only those hosts are probed */
-  upHosts?: Uint8Array;
   /** outcomes delivered to onResult; the rest are only counted */
   report: Outcome[];
   /** stop probing a host once one of its probes was reported (host discovery needs one answer) */
@@ -40,11 +39,10 @@ export interface ConnectResult {
 }
 
 export interface ConnectScanStats {
+  /** probes that reached a final state */
   completed: number;
-  workers: number;
-  connector: string;
-  resourceErrors: number;
-  stopped: boolean;
+  /** which connector the probes ran on (tcp-connect.ts); empty when nothing was probed */
+  connector: ConnectorKind | '';
 }
 
 /** Below this many probes per worker, another worker costs more than it saves. */
@@ -83,10 +81,10 @@ export class ConnectScan {
 
   start(onResult: (r: ConnectResult) => void, onWarn: (message: string) => void): Promise<ConnectScanStats> {
     const { opts } = this;
-    const stats: ConnectScanStats = { completed: 0, workers: this.inProcess ? 0 : this.nWorkers, connector: '', resourceErrors: 0, stopped: false };
+    const stats: ConnectScanStats = { completed: 0, connector: '' };
     if (this.total === 0) return Promise.resolve(stats);
     const plain = opts.targets.toPlain();
-    const upHosts = opts.upHosts?.buffer instanceof SharedArrayBuffer ? opts.upHosts.buffer : undefined;
+    const connector = preferredConnector();
     const hostCache = new Map<number, HostRef>();
     const hostOf = (i: number): HostRef => {
       let h = hostCache.get(i);
@@ -109,7 +107,7 @@ export class ConnectScan {
       rate: opts.rate > 0 ? opts.rate / this.nWorkers : 0,
       timeoutMs: opts.timeoutMs,
       retries: opts.retries,
-      upHosts,
+      connector,
       ...(done ? { doneHosts: done.buffer as SharedArrayBuffer } : {}),
       progress: this.progressBuf,
       report: opts.report,
@@ -133,7 +131,6 @@ export class ConnectScan {
         case 'done':
           stats.completed += m.completed;
           stats.connector = m.connector;
-          stats.resourceErrors += m.resourceErrors;
           return true;
         case 'fatal':
           onWarn(`scanner shard ${shard} failed: ${m.message}`);
@@ -145,10 +142,7 @@ export class ConnectScan {
       const run = runShard(jobFor(0), (m) => void handle(0, m));
       this.stopLocal = () => run.stop();
       if (this.stopped) run.stop();
-      return run.done.then(() => {
-        stats.stopped = this.stopped;
-        return stats;
-      });
+      return run.done.then(() => stats);
     }
 
     const runs = Array.from({ length: this.nWorkers }, (_, shard) => new Promise<void>((resolve) => {
@@ -168,10 +162,7 @@ export class ConnectScan {
         resolve();
       });
     }));
-    return Promise.all(runs).then(() => {
-      stats.stopped = this.stopped;
-      return stats;
-    });
+    return Promise.all(runs).then(() => stats);
   }
 
   /** Workers stop launching, flush what they found and exit. */

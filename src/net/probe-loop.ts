@@ -52,9 +52,6 @@ export class ProbeLoop {
   private sweeper: NodeJS.Timeout | undefined;
   private finish!: () => void;
   private sinceShrink = 0;
-  /** probes that reached a final state */
-  completed = 0;
-  resourceErrors = 0;
 
   constructor(
     private readonly connector: Connector,
@@ -157,7 +154,6 @@ export class ProbeLoop {
         return false;
       }
       this.sink(probe, o, 0);
-      this.completed++;
       return true;
     }
     f.abort = started;
@@ -176,7 +172,6 @@ export class ProbeLoop {
       this.retryQueue.push({ probe: f.probe, attempt: f.attempt + 1 });
       return;
     }
-    this.completed++;
     if (this.limit < this.opts.concurrency && ++this.sinceShrink >= 200) {
       // Recover slowly after a back-off: one more slot per 200 clean answers.
       this.sinceShrink = 0;
@@ -186,7 +181,6 @@ export class ProbeLoop {
   }
 
   private backOff(cause: string): void {
-    this.resourceErrors++;
     const lowered = Math.max(MIN_CONCURRENCY, Math.floor(Math.max(this.active, MIN_CONCURRENCY) * 0.75));
     if (lowered < this.limit) {
       this.limit = lowered;

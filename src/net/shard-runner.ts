@@ -24,7 +24,6 @@ export function runShard(job: ConnectJob, post: (m: WorkerMessage) => void): Sha
   const nPorts = job.ports.length;
   const total = targets.size * nPorts;
   const perm = new Permutation(total, job.seed);
-  const up = job.upHosts ? new Uint8Array(job.upHosts) : undefined;
   const answered = job.doneHosts ? new Uint8Array(job.doneHosts) : undefined;
   const progress = new Float64Array(job.progress);
   const report = new Set(job.report);
@@ -38,7 +37,6 @@ export function runShard(job: ConnectJob, post: (m: WorkerMessage) => void): Sha
       const p = perm.at(index);
       index += job.shards;
       const hostIndex = Math.floor(p / nPorts);
-      if (up && !(up[hostIndex >> 3]! & (1 << (hostIndex & 7)))) continue;
       if (answered && answered[hostIndex >> 3]! & (1 << (hostIndex & 7))) continue;
       if (hostIndex !== lastHost) {
         const h = targets.hostAt(hostIndex);
@@ -62,7 +60,7 @@ export function runShard(job: ConnectJob, post: (m: WorkerMessage) => void): Sha
     batch = [];
   };
 
-  const connector = createConnector();
+  const connector = createConnector(job.connector);
   const loop = new ProbeLoop(
     connector,
     next,
@@ -80,7 +78,7 @@ export function runShard(job: ConnectJob, post: (m: WorkerMessage) => void): Sha
   const done = loop.run().then(() => {
     clearInterval(timer);
     flush();
-    post({ type: 'done', completed, connector: connector.kind, resourceErrors: loop.resourceErrors });
+    post({ type: 'done', completed, connector: connector.kind });
   });
   return { done, stop: () => loop.stop() };
 }

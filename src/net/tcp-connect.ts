@@ -4,16 +4,20 @@
  * drive libuv's TCP handle directly: building a full `net.Socket` costs about
  * twice as much per probe (measured: 65,535 loopback probes in 1.1 s vs 2.0 s
  * on one core). Where the internal binding is missing (another runtime, a
- * future Node), the same interface runs on `net.Socket`.
+ * future Node), where touching it would show (deprecation flags), or with
+ * WASMAP_CONNECTOR=net, the same interface runs on `net.Socket`.
  */
 import net from 'node:net';
 import { getSystemErrorName } from 'node:util';
+import { canonicalIp } from '../targets/ip.js';
 
 /** `0` on success, else a libuv error name such as `ECONNREFUSED`. */
 export type ConnectOutcome = 0 | string;
 
+export type ConnectorKind = 'libuv' | 'net';
+
 export interface Connector {
-  readonly kind: 'libuv' | 'net';
+  readonly kind: ConnectorKind;
   /**
    * Starts a connect; `done` is called exactly once unless `abort()` is called
    * first. `ip` must be an IP literal. Returns an abort function, or an error
@@ -37,10 +41,31 @@ interface ConnectReq {
   oncomplete: (status: number) => void;
 }
 
+/**
+ * Whether to keep away from process.binding. Under --pending-deprecation
+ * Node wraps it to emit DEP0111 asynchronously, so no try/catch sees it, and
+ * --throw-deprecation turns that warning into a crash; a user who made
+ * deprecations fatal gets no deprecated call even where Node would not warn.
+ * --no-deprecation changes nothing here: it can only silence the warning.
+ */
+function avoidsBinding(): boolean {
+  const pending = (args: readonly string[]): boolean => args.includes('--pending-deprecation');
+  return process.throwDeprecation === true || pending(process.execArgv)
+    || pending((process.env.NODE_OPTIONS ?? '').split(/\s+/)) || process.env.NODE_PENDING_DEPRECATION?.startsWith('1') === true;
+}
+
+/**
+ * The connector this thread's settings allow. The connect scanner asks once on
+ * the caller's thread and hands the answer to its workers: a process that set
+ * `process.throwDeprecation` in code set it for that thread only.
+ */
+export function preferredConnector(): ConnectorKind {
+  return process.env.WASMAP_CONNECTOR === 'net' || avoidsBinding() ? 'net' : 'libuv';
+}
+
 function loadTcpWrap(): TcpWrapBinding | undefined {
-  if (process.env.WASMAP_CONNECTOR === 'net') return undefined;
   try {
-    // process.binding is a documented-deprecated escape hatch; probe it once.
+    // process.binding is deprecated (DEP0111, see avoidsBinding); probe it once.
     const binding = (process as unknown as { binding(name: string): unknown }).binding('tcp_wrap') as TcpWrapBinding;
     if (typeof binding?.TCP !== 'function' || typeof binding.TCPConnectWrap !== 'function') return undefined;
     return binding;
@@ -117,15 +142,12 @@ function netConnector(): Connector {
  * Scanning loopback's ephemeral range hits this every few scans; such a port
  * is closed, not open.
  */
-export function isSelfConnect(localAddress: string | undefined, localPort: number | undefined, ip: string, port: number): boolean {
-  return localPort === port && localAddress !== undefined && normalise(localAddress) === normalise(ip);
+function isSelfConnect(localAddress: string | undefined, localPort: number | undefined, ip: string, port: number): boolean {
+  return localPort === port && localAddress !== undefined && canonicalIp(localAddress) === canonicalIp(ip);
 }
 
-function normalise(a: string): string {
-  return a.startsWith('::ffff:') ? a.slice(7) : a.toLowerCase();
-}
-
-export function createConnector(): Connector {
-  const binding = loadTcpWrap();
+/** A connector of `kind`, or a `net` one where libuv's binding is missing. */
+export function createConnector(kind: ConnectorKind = preferredConnector()): Connector {
+  const binding = kind === 'libuv' ? loadTcpWrap() : undefined;
   return binding ? libuvConnector(binding) : netConnector();
 }

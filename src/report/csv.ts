@@ -1,5 +1,5 @@
 /** CSV rows (RFC 4180 quoting), one per event; non-port data goes in a JSON column. */
-import type { ScanEvent } from '../model/event.js';
+import { portStateOf, type ScanEvent } from '../model/event.js';
 import { toJson } from './encode.js';
 
 const COLUMNS = ['ts', 'type', 'module', 'ip', 'hostname', 'port', 'protocol', 'state', 'reason', 'data'] as const;
@@ -14,8 +14,8 @@ export function csvHeader(): string {
 }
 
 export function csvRow(ev: ScanEvent): string {
-  const data = ev.result.data as { state?: { state?: string; reason?: string } };
   const isPort = ev.origin.module === 'portscan';
+  const state = isPort ? portStateOf(ev) : undefined;
   return [
     ev.origin.ts,
     ev.origin.type,
@@ -24,8 +24,8 @@ export function csvRow(ev: ScanEvent): string {
     ev.target.hostname ?? '',
     ev.target.port,
     ev.target.protocol,
-    isPort ? data.state?.state : '',
-    isPort ? data.state?.reason : '',
+    state?.state,
+    state?.reason,
     isPort ? '' : toJson(ev.result),
   ].map(quote).join(',');
 }

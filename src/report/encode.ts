@@ -1,11 +1,15 @@
-/** JSON encoding of events: raw bytes (msgpack `bin`, banners) become base64 strings. */
-export function jsonReplacer(_key: string, value: unknown): unknown {
-  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64');
+/**
+ * JSON encoding of events and `plugin test` results (ABI §7): raw bytes
+ * (msgpack `bin`, banners) become base64 strings; a bigint becomes a number
+ * when it is a safe integer, else its decimal string (no precision lost).
+ * The bytes are recognised on the holder (`this[key]`): a Buffer has
+ * already turned into `{type: "Buffer", data}` by its toJSON when the
+ * replacer sees `value`, and a plugin's own map of that shape must stay a map.
+ */
+export function jsonReplacer(this: unknown, key: string, value: unknown): unknown {
+  const raw = (this as Record<string, unknown>)[key];
+  if (raw instanceof Uint8Array) return Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64');
   if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
-  // Buffer.toJSON runs before the replacer sees a Buffer: turn its {type,data} form back into base64.
-  if (value && typeof value === 'object' && (value as { type?: unknown }).type === 'Buffer' && Array.isArray((value as { data?: unknown }).data)) {
-    return Buffer.from((value as { data: number[] }).data).toString('base64');
-  }
   return value;
 }
 

@@ -6,6 +6,8 @@ export interface ScanSummary {
   ports_probed: number;
   open: number;
   events: number;
+  /** plugin nodes of the run: how many, how many failed, and their invocations */
+  plugins?: { run: number; failed: number; invocations: number };
   elapsed_ms: number;
   /** probes per second over the whole scan */
   rate: number;

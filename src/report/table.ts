@@ -10,24 +10,17 @@
  * formats only), a banner headline comes only from the host's own banner
  * grabber, and every cell is shown through forTerminal.
  */
-import type { ScanEvent } from '../model/event.js';
+import { portStateOf, type ScanEvent } from '../model/event.js';
+import type { Finding, ServiceInfo } from '../model/key-contracts.js';
 import type { ScanSummary } from './summary.js';
 import { previewBytes } from './encode.js';
 import { forTerminal } from './terminal-text.js';
 
-interface Service {
-  name?: string;
-  product?: string;
-  version?: string;
-  extrainfo?: string;
-  confidence?: number;
-}
+/** What a row shows of a service: the fields that name it, each non-empty. */
+type Service = Pick<ServiceInfo, 'name' | 'product' | 'version' | 'extrainfo' | 'confidence'>;
 
-interface Finding {
-  severity: string;
-  id: string;
-  title: string;
-}
+/** What a row shows of a finding, a missing severity read as `info`. */
+type Shown = Required<Pick<Finding, 'id' | 'title' | 'severity'>>;
 
 interface Row {
   port: number;
@@ -39,7 +32,7 @@ interface Row {
   unknown?: boolean;
   banner?: string;
   details: string[];
-  findings: Finding[];
+  findings: Shown[];
 }
 
 const SEVERITY_ORDER = ['critical', 'high', 'medium', 'low', 'info'];
@@ -61,11 +54,9 @@ function compareIp(a: string, b: string): number {
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
 
 /** A plugin's `service`, when it names something ("unknown" names nothing). */
-function serviceOf(ev: ScanEvent): Service | undefined {
-  const s = ev.result.service as Record<string, unknown> | undefined;
-  const name = str(s?.name);
-  if (!s || !name || name === 'unknown') return undefined;
-  return { name, product: str(s.product), version: str(s.version), extrainfo: str(s.extrainfo), confidence: typeof s.confidence === 'number' ? s.confidence : undefined };
+function serviceOf(s: ServiceInfo | undefined): Service | undefined {
+  if (!s || !s.name || s.name === 'unknown') return undefined;
+  return { name: s.name, product: str(s.product), version: str(s.version), extrainfo: str(s.extrainfo), confidence: s.confidence };
 }
 
 /** Higher = says more: a version beats a product beats a bare name; then confidence. */
@@ -74,21 +65,14 @@ const weight = (s: Service): number => (s.version ? 4 : 0) + (s.product ? 2 : 0)
 /** nmap's SERVICE and VERSION columns in one: `ssh OpenSSH 9.2p1 (Debian 2+deb12u10; protocol 2.0)`. */
 const serviceText = (s: Service): string => [s.name, s.product, s.version, s.extrainfo ? `(${s.extrainfo})` : ''].filter(Boolean).join(' ');
 
-function findingsOf(ev: ScanEvent): (Finding & { port?: number; transport?: string })[] {
-  const list = ev.result.findings;
-  if (!Array.isArray(list)) return [];
-  const out: (Finding & { port?: number; transport?: string })[] = [];
-  for (const f of list as Record<string, unknown>[]) {
-    if (typeof f !== 'object' || f === null) continue;
-    out.push({
-      severity: str(f.severity) ?? 'info',
-      id: str(f.id) ?? '?',
-      title: str(f.title) ?? '',
-      port: typeof f.port === 'number' && f.port > 0 ? f.port : undefined,
-      transport: str(f.transport),
-    });
-  }
-  return out;
+function findingsOf(ev: ScanEvent): (Shown & Pick<Finding, 'port' | 'transport'>)[] {
+  return (ev.result.findings ?? []).map((f) => ({
+    severity: str(f.severity) ?? 'info',
+    id: str(f.id) ?? '?',
+    title: f.title,
+    port: f.port !== undefined && f.port > 0 ? f.port : undefined,
+    transport: f.transport,
+  }));
 }
 
 function pushOnce<T>(list: T[], item: T, same: (a: T) => boolean): void {
@@ -130,7 +114,7 @@ export function renderTable(events: ScanEvent[], columns: number, summary?: Scan
     const rows = hostOf(ip, hostname).rows;
     let row = rows.get(rowKey(port, protocol));
     if (!row) rows.set(rowKey(port, protocol), (row = newRow(port, protocol)));
-    const st = (ev.result.data as { state?: { state?: string; reason?: string } }).state;
+    const st = portStateOf(ev);
     row.state = forTerminal(String(st?.state ?? ''));
     row.reason = forTerminal(String(st?.reason ?? ''));
   }
@@ -147,11 +131,11 @@ export function renderTable(events: ScanEvent[], columns: number, summary?: Scan
       continue;
     }
     const plugin = ev.origin.type;
-    const svc = serviceOf(ev);
-    if ((ev.result.service as { name?: unknown } | undefined)?.name === 'unknown') row.unknown = true;
+    const svc = serviceOf(ev.result.service);
+    if (ev.result.service?.name === 'unknown') row.unknown = true;
     if (svc && (!row.service || weight(svc) > weight(row.service))) row.service = svc;
-    const summaryLine = str(ev.result.summary);
-    const line = ev.result.error ? `${plugin}: error: ${ev.result.error}` : summaryLine ? `${plugin}: ${summaryLine}` : undefined;
+    const summary = ev.result.summary;
+    const line = ev.result.error ? `${plugin}: error: ${ev.result.error}` : summary ? `${plugin}: ${summary}` : undefined;
     if (line) pushOnce(row.details, line, (x) => x === line);
     for (const f of findingsOf(ev)) {
       // a host-level result (an evaluator) may place a finding under a reported port (ABI A8);

@@ -9,6 +9,14 @@ import type { InvocationTarget, Limits, LogLine, PluginManifest } from './types.
  * Everything one invocation owns: its counters, logs, emits, handles and
  * deadline. Host functions reach it through the instance's current context,
  * so an instance reused for the next invocation starts from a clean one.
+ *
+ * Every limit of ABI §10 is charged here and nowhere else: opening a handle
+ * (`connections`, `send_bytes`), a send or datagram (`send_bytes`), a read
+ * (`recv_bytes`), an emit (`emits`, `output_bytes`), the return value
+ * (`output_bytes`), a log line (`log_bytes`), and the wall time (`wall_ms`,
+ * and the budget of each synchronous stretch the CPU watchdog enforces).
+ * A charge either answers the host call (`-7`, a dropped line) or throws a
+ * coded Trap (traps.ts) that ends the invocation.
  */
 export class CallContext {
   readonly startedAt = performance.now();
@@ -73,6 +81,24 @@ export class CallContext {
     return new LimitExceeded('wall_ms', `wall time limit of ${this.limits.wall_ms} ms exceeded`);
   }
 
+  /** Before guest code runs again after a wait: a wait clamped to the wall time may finish just as it runs out, and the wall wins. */
+  checkWall(): void {
+    if (this.remainingMs() < 1) throw this.wallExceeded();
+  }
+
+  /**
+   * The budget of the synchronous stretch about to run, for the CPU
+   * watchdog: `cpu_ms`, or the wall time left when that is shorter (`kind`
+   * says which limit a stretch past it hits); `deadline` is the wall
+   * deadline on the performance clock (0 once the invocation has ended:
+   * cleanup code has no wall time, only cpu_ms).
+   */
+  stretch(): { budget: number; kind: 'cpu_ms' | 'wall_ms'; deadline: number } {
+    const left = this.finished ? Infinity : this.remainingMs();
+    const cpu = this.limits.cpu_ms;
+    return { budget: Math.min(cpu, left), kind: cpu <= left ? 'cpu_ms' : 'wall_ms', deadline: this.finished ? 0 : this.deadline };
+  }
+
   /** Rejects when the invocation's wall time runs out; raced against every wait. */
   wall(): Promise<never> {
     if (!this.#wall) {
@@ -127,7 +153,7 @@ export class CallContext {
 
   /**
    * Charges a send (TCP) or datagram (UDP) of `n` bytes: returns how many of
-   * them may go, or undefined when `send_bytes` is spent.
+   * them may go (counted as sent), or undefined when `send_bytes` is spent.
    */
   chargeSend(n: number): number | undefined {
     const left = this.limits.send_bytes - this.#sendCharged;
@@ -135,15 +161,34 @@ export class CallContext {
     const allowed = Math.min(n, left);
     this.#sendCharged += Math.max(allowed, MIN_CHARGE);
     this.sends++;
+    this.bytesSent += allowed;
     return allowed;
   }
 
-  /** Charges opening a connection or UDP socket against `send_bytes`; false when it is spent. */
-  chargeOpen(): boolean {
-    if (this.#sendCharged >= this.limits.send_bytes) return false;
+  /**
+   * Charges opening a connection or UDP socket: a handle of `connections`
+   * (opens in progress count) and MIN_CHARGE of `send_bytes`. Returns 0, or
+   * ELIMIT for the host call to return when either is spent.
+   */
+  chargeOpen(): number {
+    if (this.handles.size >= this.limits.connections) return E.LIMIT;
+    if (this.#sendCharged >= this.limits.send_bytes) return E.LIMIT;
     this.#sendCharged += MIN_CHARGE;
     this.connects++;
-    return true;
+    return 0;
+  }
+
+  /**
+   * Charges a read of at most `cap` bytes against `recv_bytes`: `read` gets
+   * how many it may take and returns how many it took (or an ABI error code).
+   * Returns ELIMIT without reading when `recv_bytes` is spent.
+   */
+  chargeRecv(cap: number, read: (max: number) => number): number {
+    const left = this.limits.recv_bytes - this.bytesReceived;
+    if (left <= 0) return E.LIMIT;
+    const n = read(Math.min(cap, left));
+    if (n > 0) this.bytesReceived += n;
+    return n;
   }
 
   /** Charges one emitted map of `n` bytes; throws when `emits` or `output_bytes` is passed. */

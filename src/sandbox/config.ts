@@ -4,7 +4,7 @@ import type { PluginManifest } from './types.js';
 
 /**
  * Checks a user config against the plugin's schema (ABI §2 `config`) with
- * the same rules as built-in modules (src/modules/config-schema.ts) and
+ * the same rules as built-in modules (src/engine/config-schema.ts) and
  * fills defaults. Every problem is named in one UsageError.
  */
 export function validateConfig(manifest: PluginManifest, cfg: Record<string, unknown>): Record<string, unknown> {

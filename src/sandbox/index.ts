@@ -16,8 +16,9 @@ export type {
   RuntimeOptions,
   SandboxStats,
   Status,
+  TrapCode,
 } from './types.js';
-export { STATUSES } from './types.js';
+export { STATUSES, TRAP_CODES } from './types.js';
 export { DEFAULT_LIMITS, LIMIT_KEYS, resolveLimits } from './limits.js';
 export { loadPlugin, DEFAULT_MAX_BYTES, type LoadOptions } from './plugin.js';
 export { validateConfig } from './config.js';

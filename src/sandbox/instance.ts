@@ -1,14 +1,6 @@
 import type { CallContext } from './call-context.js';
-import { dnsImports } from './host/dns.js';
-import { emitImports } from './host/emit.js';
-import type { HostEnv } from './host/env.js';
-import { envImports, logImports } from './host/log.js';
-import { tcpImports } from './host/tcp.js';
-import { tlsImports } from './host/tls.js';
-import { udpImports } from './host/udp.js';
-import { ASYNC_IMPORTS } from './linker.js';
+import type { HostCaller, HostFn, HostTable } from './host/table.js';
 import { PluginFault } from './traps.js';
-import { wasiImports } from './wasi.js';
 
 /** Bytes of guest memory the host uses to save the stack while suspended. */
 export const ASYNC_BUFFER = 32 * 1024;
@@ -47,17 +39,15 @@ export interface PluginExports {
 const NORMAL = 0;
 const UNWINDING = 1;
 const REWINDING = 2;
-const ASYNC_NAMES = new Set(ASYNC_IMPORTS.map((n) => n.slice('wasmap.'.length)));
-
-type HostFn = (...args: never[]) => unknown;
 
 /**
  * One guest instance. A waiting host call returns a Promise; if the module
  * was asyncified, the instance unwinds to `call`, which awaits the Promise
  * (other instances run meanwhile) and rewinds into the guest with the value.
- * Host functions reach the invocation through `ctx`, set per invocation.
+ * Host functions (the worker's one HostTable) reach the invocation through
+ * `ctx`, set per invocation, while this instance's guest code runs.
  */
-export class PluginInstance {
+export class PluginInstance implements HostCaller {
   ctx!: CallContext;
   readonly exports: PluginExports;
   /** Guest address of the Asyncify save area for the current call. */
@@ -67,74 +57,44 @@ export class PluginInstance {
   #value: unknown;
 
   /** Instantiates under `ctx`: a start function is guest code, watched like any other. */
-  constructor(module: WebAssembly.Module, readonly asyncified: boolean, private readonly hb: Heartbeat, ctx: CallContext) {
+  constructor(module: WebAssembly.Module, readonly asyncified: boolean, private readonly hb: Heartbeat, private readonly host: HostTable, ctx: CallContext) {
     this.ctx = ctx;
-    const env: HostEnv = { ctx: () => this.ctx };
-    const wasmap: Record<string, HostFn> = {
-      ...logImports(env),
-      ...emitImports(env),
-      ...tcpImports(env),
-      ...udpImports(env),
-      ...tlsImports(env),
-      ...dnsImports(env),
-    };
-    for (const name of ASYNC_NAMES) wasmap[name] = this.#suspending(wasmap[name]!);
-    const imports = {
-      wasmap: this.#guarded(wasmap),
-      wasi_snapshot_preview1: this.#guarded(wasiImports(env)),
-      env: this.#guarded(envImports(env)),
-    } as WebAssembly.Imports;
+    const prev = host.enter(this);
     hb.enter(ctx);
     try {
-      this.exports = new WebAssembly.Instance(module, imports).exports as unknown as PluginExports;
+      this.exports = new WebAssembly.Instance(module, host.imports).exports as unknown as PluginExports;
     } finally {
       hb.leave();
+      host.leave(prev);
     }
-  }
-
-  /**
-   * After the host ended the invocation (ctx.fatal), every host call throws
-   * that error again: a guest that caught it with `catch_all` gets no more
-   * I/O and the invocation still ends with it.
-   */
-  #guarded(fns: Record<string, HostFn>): Record<string, HostFn> {
-    const out: Record<string, HostFn> = {};
-    for (const [name, fn] of Object.entries(fns)) {
-      out[name] = (...args: never[]) => {
-        const fatal = this.ctx.fatal;
-        if (fatal) throw fatal;
-        return fn(...args);
-      };
-    }
-    return out;
   }
 
   get memory(): WebAssembly.Memory {
     return this.exports.memory;
   }
 
-  #suspending(fn: HostFn): HostFn {
-    return (...args: never[]) => {
-      const ex = this.exports;
-      if (this.#state === REWINDING) {
-        // Resuming: the guest re-enters this call; hand it the awaited value.
-        ex.asyncify_stop_rewind!();
-        this.#state = NORMAL;
-        const v = this.#value;
-        this.#value = undefined;
-        return v;
-      }
-      const r = fn(...args);
-      if (!(r instanceof Promise)) return r;
-      if (!this.asyncified) throw new PluginFault('waiting host call in a module that cannot be suspended');
-      const d = new DataView(ex.memory.buffer);
-      d.setUint32(this.asyncBuffer, this.asyncBuffer + 8, true);
-      d.setUint32(this.asyncBuffer + 4, this.asyncBuffer + ASYNC_BUFFER, true);
-      this.#pending = r;
-      this.#state = UNWINDING;
-      ex.asyncify_start_unwind!(this.asyncBuffer);
-      return 0;
-    };
+  /** HostCaller: a waiting host call unwinds the guest here, and rewinding re-enters it with the value. */
+  suspending(fn: HostFn, args: never[]): unknown {
+    const ex = this.exports;
+    if (this.#state === REWINDING) {
+      // Resuming: the guest re-enters this call; hand it the awaited value.
+      ex.asyncify_stop_rewind!();
+      this.#state = NORMAL;
+      const v = this.#value;
+      this.#value = undefined;
+      return v;
+    }
+    const r = fn(...args);
+    if (!(r instanceof Promise)) return r;
+    // A start function has no exports yet: it cannot be suspended either
+    if (!this.asyncified || !ex) throw new PluginFault('waiting host call in a module that cannot be suspended');
+    const d = new DataView(ex.memory.buffer);
+    d.setUint32(this.asyncBuffer, this.asyncBuffer + 8, true);
+    d.setUint32(this.asyncBuffer + 4, this.asyncBuffer + ASYNC_BUFFER, true);
+    this.#pending = r;
+    this.#state = UNWINDING;
+    ex.asyncify_start_unwind!(this.asyncBuffer);
+    return 0;
   }
 
   /**
@@ -165,8 +125,7 @@ export class PluginInstance {
       this.#value = await Promise.race([p, this.ctx.wall()]);
       const gate = this.hb.resume?.(this);
       if (gate) await gate;
-      // A wait clamped to the wall time may finish just as it runs out: the wall wins.
-      if (this.ctx.remainingMs() < 1) throw this.ctx.wallExceeded();
+      this.ctx.checkWall();
       this.#state = REWINDING;
       ex.asyncify_start_rewind!(this.asyncBuffer);
       r = this.#segment(fn, args);
@@ -186,11 +145,13 @@ export class PluginInstance {
   }
 
   #segment<A extends unknown[], R>(fn: (...args: A) => R, args: A): R {
+    const prev = this.host.enter(this);
     this.hb.enter(this.ctx);
     try {
       return fn.apply(this.exports, args);
     } finally {
       this.hb.leave();
+      this.host.leave(prev);
     }
   }
 }

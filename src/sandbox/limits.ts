@@ -49,6 +49,26 @@ export function limitProblem(key: string, value: unknown): string | undefined {
 }
 
 /**
+ * `KEY=VALUE` limit settings from the command line, for every command that
+ * takes them (`scan --plugin-limit`, `plugin test --limit`): the value is a
+ * whole number in the unit its key names (`_ms` milliseconds, `_mb` MiB,
+ * `_bytes` bytes, the others a count), checked here against the keys and
+ * ranges above. Throws a UsageError naming `flag` and the setting.
+ */
+export function parseLimitFlags(items: readonly string[], flag: string): Partial<Limits> {
+  const out: Partial<Limits> = {};
+  for (const item of items) {
+    const m = /^([a-z_]+)=(\d+)$/.exec(item.trim());
+    if (!m) throw new UsageError(`bad ${flag} '${item}': expected KEY=INTEGER, e.g. wall_ms=2000`);
+    const [, key, text] = m as unknown as [string, string, string];
+    const problem = limitProblem(key, Number(text));
+    if (problem) throw new UsageError(`bad ${flag} '${item}': ${problem}`);
+    out[key as keyof Limits] = Number(text);
+  }
+  return out;
+}
+
+/**
  * Limits in force for a plugin: defaults, then the user's overrides, then the
  * manifest, which can only lower them.
  */

@@ -1,4 +1,5 @@
 import { KEY_CONTRACTS } from '../model/key-contracts.js';
+import { isMap } from '../model/is-map.js';
 import { checkSchema } from '../engine/config-schema.js';
 import { limitProblem } from './limits.js';
 import type { ConfigField, Limits, PluginKind, PluginManifest, PluginMatch } from './types.js';
@@ -39,9 +40,6 @@ export class ManifestError extends Error {}
 const fail = (field: string, why: string): never => {
   throw new ManifestError(`manifest.${field} ${why}`);
 };
-
-const isMap = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
 
 function str(m: Record<string, unknown>, key: string, required: boolean): string | undefined {
   const v = m[key];

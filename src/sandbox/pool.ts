@@ -9,6 +9,7 @@ import { LONG_MS } from './cpu-share.js';
 import { MEM_PEAK, MEM_SLOTS, MEM_USED, PAGE, releasePool } from './memory-budget.js';
 import { Quarantine } from './quarantine.js';
 import { buildResult } from './result.js';
+import { limitCode } from './traps.js';
 import type { InvocationResult, Limits, PluginManifest } from './types.js';
 import { HB_BUDGET, HB_DEADLINE, HB_INVOCATION, HB_KIND, HB_LONG, HB_MEM_PAGES, HB_SLOTS, HB_START, HB_TID, now, type FromWorker, type ToWorker, type WireInput, type WorkerInit } from './wire.js';
 
@@ -221,7 +222,7 @@ export class WorkerPool {
       best = this.#lane(job.pid);
       if (!best && mode === 'quarantine') {
         const error = 'quarantined: this plugin stopped a worker, and no worker is left to dedicate to it; its invocations are refused';
-        return job.resolve(buildResult(job.manifest, undefined, job.emits, { error }, this.#stats(job), []));
+        return job.resolve(buildResult(job.manifest, undefined, job.emits, { error, code: 'sandbox.quarantined' }, this.#stats(job), []));
       }
     }
     if (!best) for (const s of this.#slots) if (!s.dead && (!best || s.inflight.size < best.inflight.size)) best = s;
@@ -326,7 +327,7 @@ export class WorkerPool {
       this.#quarantine.struck(guilty.pid, limit);
       this.#isolate(guilty.pid, mode);
       const lim = limit === 'cpu_ms' ? `CPU time limit exceeded: ran ${Math.round(budget)} ms without waiting (cpu_ms)` : `wall time limit exceeded while computing (wall_ms)`;
-      guilty.resolve(buildResult(guilty.manifest, undefined, guilty.emits, { error: lim, limit }, this.#stats(guilty), []));
+      guilty.resolve(buildResult(guilty.manifest, undefined, guilty.emits, { error: lim, limit, code: limitCode(limit) }, this.#stats(guilty), []));
     }
     void slot.worker.terminate();
     this.#onDeath(slot, { reason: 'watchdog', limit, invocation: guiltyId });
@@ -371,7 +372,7 @@ export class WorkerPool {
         this.#dispatch(j);
       } else {
         const error = `the worker died ${j.attempts} times while running this invocation`;
-        j.resolve(buildResult(j.manifest, undefined, j.emits, { error }, this.#stats(j), []));
+        j.resolve(buildResult(j.manifest, undefined, j.emits, { error, code: 'sandbox.worker.died' }, this.#stats(j), []));
       }
     }
   }

@@ -18,6 +18,7 @@
  *   spins on every port would otherwise cost cpu_ms per port, one after the
  *   other.
  */
+import type { Ending } from './result.js';
 
 /** Workers a plugin may cost before its invocations are refused. */
 export const STRIKES = 3;
@@ -39,11 +40,11 @@ export class Quarantine {
   }
 
   /** The error refusing `pid`'s invocations, once it has used up its strikes. */
-  refusal(pid: number): { error: string; limit?: string } | undefined {
+  refusal(pid: number): Ending | undefined {
     const r = this.#plugins.get(pid);
     if (!r || r.strikes < STRIKES) return undefined;
     const last = r.limit ? ` (last: ${r.limit})` : '';
-    return { error: `quarantined: this plugin stopped its worker ${r.strikes} times${last}; its invocations are refused`, ...(r.limit ? { limit: r.limit } : {}) };
+    return { error: `quarantined: this plugin stopped its worker ${r.strikes} times${last}; its invocations are refused`, ...(r.limit ? { limit: r.limit } : {}), code: 'sandbox.quarantined' };
   }
 
   /** The watchdog stopped a worker for an invocation of `pid`. */

@@ -1,18 +1,20 @@
-import type { InvocationResult, PluginManifest, SandboxStats } from './types.js';
+/**
+ * A plugin's output maps, returned or emitted, take one path: outputProblem
+ * checks the map (in the worker: `emit` refuses a bad one, a bad return
+ * fails the invocation), readOutput reads it once into a PluginOutput, and
+ * modules/plugins/plugin-events.ts makes the event of that.
+ */
+import type { Finding, ServiceInfo } from '../model/key-contracts.js';
+import { isMap } from '../model/is-map.js';
+import type { InvocationResult, PluginManifest, PluginOutput, SandboxStats, TrapCode } from './types.js';
 import { STATUSES } from './types.js';
 
-/**
- * Builds an InvocationResult from what the guest returned (a decoded map, or
- * nothing) and how the invocation ended. Output keys are picked, never
- * spread, so a hostile map cannot set host fields.
- */
+/** How an invocation ended early, when it did. */
 export interface Ending {
   error?: string;
   limit?: string;
+  code?: TrapCode;
 }
-
-const isMap = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
 
 const SERVICE_TEXT = ['product', 'version', 'extrainfo', 'ostype', 'method', 'probe', 'banner', 'hostname', 'devicetype'];
 const isStr = (v: unknown): v is string => typeof v === 'string';
@@ -58,6 +60,32 @@ export function outputProblem(rec: Record<string, unknown>): string | undefined 
   return undefined;
 }
 
+/** The ABI §7 keys; a map's others are its `other` (provides keys and the rest). */
+const OUTPUT_KEYS = new Set(['status', 'data', 'service', 'findings', 'error', 'summary']);
+
+/**
+ * A checked output map (outputProblem found nothing) as a PluginOutput. Keys
+ * are picked, never spread, so a hostile map cannot set host fields; the
+ * summary is cut to its line here, once.
+ */
+export function readOutput(map: Record<string, unknown>): PluginOutput {
+  const o: PluginOutput = {};
+  if (map.data !== undefined) o.data = map.data;
+  if (map.service !== undefined) o.service = map.service as ServiceInfo;
+  if (map.findings !== undefined) o.findings = map.findings as Finding[];
+  const summary = summaryLine(map.summary);
+  if (summary) o.summary = summary;
+  if (typeof map.error === 'string') o.error = map.error;
+  if (typeof map.status === 'string') o.status = map.status;
+  const other = Object.entries(map).filter(([k]) => !OUTPUT_KEYS.has(k));
+  if (other.length > 0) o.other = Object.fromEntries(other);
+  return o;
+}
+
+/**
+ * Builds an InvocationResult from what the guest returned (a decoded map, or
+ * nothing), what it emitted and how the invocation ended.
+ */
 export function buildResult(
   manifest: PluginManifest,
   output: Record<string, unknown> | undefined,
@@ -70,29 +98,20 @@ export function buildResult(
   for (const rec of [...emitted, ...(output ? [output] : [])])
     for (const k of manifest.provides) if (Object.hasOwn(rec, k)) r.provides[k] = rec[k];
   const problem = output ? outputProblem(output) : undefined;
-  if (problem) ending ??= { error: `plugin returned invalid output: ${problem}` };
-  else if (output) {
-    if ('data' in output) r.data = output.data;
-    if ('service' in output) r.service = output.service;
-    if (Array.isArray(output.findings)) r.findings = output.findings;
-    const summary = summaryLine(output.summary);
-    if (summary) r.summary = summary;
-    if (typeof output.error === 'string') r.error = output.error;
-    if (typeof output.status === 'string') r.status = output.status;
-  }
+  if (problem) ending ??= { error: `plugin returned invalid output: ${problem}`, code: 'sandbox.output.invalid' };
+  else if (output) Object.assign(r, readOutput(output)); // status stays `success` unless the map names one
   if (ending) {
     r.status = 'application-error';
     if (ending.error !== undefined) r.error = ending.error;
     if (ending.limit) sandbox.limit = ending.limit;
+    if (ending.code) sandbox.code = ending.code;
   }
   return r;
 }
 
 /** A8: the first line of a string summary, cut to 200 characters. */
-export function summaryLine(v: unknown): string | undefined {
+function summaryLine(v: unknown): string | undefined {
   if (typeof v !== 'string') return undefined;
   const line = v.split(/\r?\n/, 1)[0]!.trim();
   return line ? [...line].slice(0, 200).join('') : undefined;
 }
-
-export { isMap };

@@ -8,6 +8,7 @@ export type PluginKind = 'scanner' | 'detection' | 'evaluator' | 'output';
 /** Same schema format as built-in modules (src/engine/module.ts), checked by src/engine/config-schema.ts. */
 export type { ConfigField } from '../engine/module.js';
 import type { ConfigField } from '../engine/module.js';
+import type { Finding, ServiceInfo } from '../model/key-contracts.js';
 
 /** ABI §10 limit keys. */
 export interface Limits {
@@ -90,6 +91,8 @@ export interface SandboxStats {
   bytes_received: number;
   /** The ABI §10 key of the limit that ended the invocation. */
   limit?: string;
+  /** How the invocation ended early, when it did: a stable code of TRAP_CODES (the `error` text is for people). */
+  code?: TrapCode;
   logs_dropped?: number;
   /** Operations, when non-zero (each also costs at least MIN_CHARGE bytes of its budget). */
   connects?: number;
@@ -103,15 +106,29 @@ export interface LogLine {
   message: string;
 }
 
-export interface InvocationResult {
-  status: string;
+/**
+ * One output map of a plugin (returned or emitted, ABI §7) once the host has
+ * checked it (result.ts outputProblem) and read it (result.ts readOutput):
+ * the one form both paths take on their way to an event.
+ */
+export interface PluginOutput {
+  status?: string;
+  error?: string;
+  /** As sent: a map, or an output plugin's report as bytes or text. */
   data?: unknown;
-  service?: unknown;
-  findings?: unknown[];
+  service?: ServiceInfo;
+  findings?: Finding[];
   /** A8: one human line (first line, at most 200 characters). */
   summary?: string;
+  /** The map's keys outside ABI §7 (`provides` keys, anything else): the event's data when there is no `data`. */
+  other?: Record<string, unknown>;
+}
+
+/** The returned map as a PluginOutput, plus what the host says about the invocation. */
+export interface InvocationResult extends PluginOutput {
+  status: string;
+  /** `provides` keys of the emits and the return value, in order (the last one wins). */
   provides: Record<string, unknown>;
-  error?: string;
   sandbox: SandboxStats;
   emitted: Record<string, unknown>[];
   logs: LogLine[];
@@ -149,3 +166,31 @@ export const STATUSES = [
   'unknown-error',
 ] as const;
 export type Status = (typeof STATUSES)[number];
+
+/**
+ * Why an invocation ended early (`result.sandbox.code`, docs/abi.md A11): a
+ * closed list, stable across releases, to match on instead of the text.
+ */
+export const TRAP_CODES = [
+  'sandbox.limit.cpu_ms',
+  'sandbox.limit.wall_ms',
+  'sandbox.limit.output_bytes',
+  'sandbox.limit.emits',
+  'sandbox.limit.memory',
+  'sandbox.trap.unreachable',
+  'sandbox.trap.out_of_bounds',
+  'sandbox.trap.divide_by_zero',
+  'sandbox.trap.integer_overflow',
+  'sandbox.trap.indirect_call',
+  'sandbox.trap.stack_overflow',
+  'sandbox.trap.exception',
+  'sandbox.trap.other',
+  'sandbox.output.invalid',
+  'sandbox.plugin.abort',
+  'sandbox.plugin.exit',
+  'sandbox.plugin.init_refused',
+  'sandbox.abi.violation',
+  'sandbox.worker.died',
+  'sandbox.quarantined',
+] as const;
+export type TrapCode = (typeof TRAP_CODES)[number];

@@ -26,6 +26,8 @@ declare namespace WebAssembly {
   class CompileError extends Error {}
   class LinkError extends Error {}
   class RuntimeError extends Error {}
+  /** A wasm exception (exception handling) that left the guest uncaught; not an Error. */
+  class Exception {}
   function validate(bytes: BufferSource): boolean;
   function compile(bytes: BufferSource): Promise<Module>;
   function instantiate(bytes: BufferSource, importObject?: Imports): Promise<{ module: Module; instance: Instance }>;

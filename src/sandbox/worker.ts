@@ -5,10 +5,12 @@ import { kernelThreadId } from './cpu-clock.js';
 import { LONG_MS } from './cpu-share.js';
 import { HandleTable } from './host/handles.js';
 import { Scope } from './host/scope.js';
+import { HostTable } from './host/table.js';
 import { ASYNC_BUFFER, PluginInstance, type Heartbeat } from './instance.js';
-import { decodeBounded, encode, MsgpackError } from './msgpack.js';
-import { buildResult, isMap, type Ending } from './result.js';
-import { describeTrap, LimitExceeded, PluginAbort, PluginFault, ProcExit } from './traps.js';
+import { decodeBounded, encode } from './msgpack.js';
+import { isMap } from '../model/is-map.js';
+import { buildResult, type Ending } from './result.js';
+import { endingOf, OutputInvalid, PluginFault } from './traps.js';
 import type { Limits, PluginManifest } from './types.js';
 import { PAGE } from './memory-budget.js';
 import { HB_BUDGET, HB_DEADLINE, HB_INVOCATION, HB_KIND, HB_LONG, HB_MEM_PAGES, HB_START, HB_TID, type FromWorker, type ToWorker, type WireInput, type WorkerInit } from './wire.js';
@@ -23,6 +25,8 @@ const port = parentPort!;
 const init = workerData as WorkerInit;
 const hbv = new Float64Array(init.heartbeat);
 const scope = new Scope(init.allowNet);
+/** The host functions, built once for every instance of this worker. */
+const host = new HostTable();
 /** Idle instances kept per plugin and config. */
 const MAX_IDLE = 64;
 /**
@@ -49,12 +53,11 @@ const pagesOf = (inst: PluginInstance): number => inst.memory.buffer.byteLength 
 
 const heartbeat: Heartbeat = {
   enter(ctx) {
-    const left = ctx.finished ? Infinity : ctx.remainingMs();
-    const cpu = ctx.limits.cpu_ms;
+    const { budget, kind, deadline } = ctx.stretch();
     hbv[HB_INVOCATION] = ctx.id;
-    hbv[HB_BUDGET] = Math.min(cpu, left);
-    hbv[HB_KIND] = cpu <= left ? 0 : 1;
-    hbv[HB_DEADLINE] = ctx.finished ? 0 : timeOrigin + ctx.deadline;
+    hbv[HB_BUDGET] = budget;
+    hbv[HB_KIND] = kind === 'cpu_ms' ? 0 : 1;
+    hbv[HB_DEADLINE] = deadline === 0 ? 0 : timeOrigin + deadline;
     stretchOf = ctx;
     stretchAt = performance.now();
     hbv[HB_START] = timeOrigin + stretchAt;
@@ -111,7 +114,7 @@ function flush(): void {
 
 /** A new instance, initialised; synchronous unless wasmap_init waits. */
 function createInstance(p: Registered, ctx: CallContext, config: Record<string, unknown>): PluginInstance | Promise<PluginInstance> {
-  const inst = new PluginInstance(p.module, p.asyncified, heartbeat, ctx);
+  const inst = new PluginInstance(p.module, p.asyncified, heartbeat, host, ctx);
   ctx.memory = inst.memory;
   const ex = inst.exports;
   if (ex._initialize) inst.callSync(ex._initialize);
@@ -119,7 +122,7 @@ function createInstance(p: Registered, ctx: CallContext, config: Record<string, 
   const cfg = encode(config);
   const ptr = alloc(inst, cfg);
   const check = (rc: number): PluginInstance => {
-    if (rc !== 0) throw new PluginFault(`wasmap_init refused the config (returned ${rc})`);
+    if (rc !== 0) throw new PluginFault(`wasmap_init refused the config (returned ${rc})`, 'sandbox.plugin.init_refused');
     return inst;
   };
   const rc = inst.call(ex.wasmap_init, ptr, cfg.length);
@@ -135,14 +138,6 @@ function alloc(inst: PluginInstance, data: Uint8Array): number {
     throw new PluginFault(`wasmap_alloc returned ${ptr}, outside memory`);
   inst.asyncBuffer = ((ptr + data.length + 7) & ~7) >>> 0;
   return ptr;
-}
-
-function ending(e: unknown): Ending | undefined {
-  if (e instanceof LimitExceeded) return { error: e.message, limit: e.key };
-  if (e instanceof ProcExit) return e.code === 0 ? undefined : { error: e.message };
-  if (e instanceof MsgpackError) return { error: `malformed output: ${e.message}` };
-  if (e instanceof PluginFault || e instanceof PluginAbort) return { error: e.message };
-  return { error: describeTrap(e) };
 }
 
 /**
@@ -244,17 +239,17 @@ function finish(st: RunState, ret: unknown, err: unknown): void {
       const outPtr = Number(packed >> 32n);
       const outLen = Number(packed & 0xffffffffn);
       const view = ctx.view(outPtr, outLen);
-      if (!view) throw new PluginFault(`output [${outPtr}, ${outPtr + outLen}) lies outside memory (${inst!.memory.buffer.byteLength} bytes)`);
+      if (!view) throw new OutputInvalid(`output [${outPtr}, ${outPtr + outLen}) lies outside memory (${inst!.memory.buffer.byteLength} bytes)`);
       ctx.chargeOutput(outLen);
       const decoded = decodeBounded(view, { maxBytes: ctx.limits.output_bytes, maxDepth: 32, maxItems: 1 << 20 });
-      if (!isMap(decoded)) throw new PluginFault('output is not a msgpack map');
+      if (!isMap(decoded)) throw new OutputInvalid('output is not a msgpack map');
       output = decoded;
     }
     const ex = inst!.exports;
     if (ex.wasmap_free) inst!.callSync(ex.wasmap_free, st.ptr, st.allocLen);
     healthy = true;
   } catch (e) {
-    end = ending(e);
+    end = endingOf(e);
   } finally {
     ctx.finish();
   }

@@ -15,13 +15,8 @@ export interface IpAddress {
   value: bigint;
 }
 
-export const IPV4_BITS = 32;
-export const IPV6_BITS = 128;
-export const IPV4_MAX = (1n << 32n) - 1n;
-export const IPV6_MAX = (1n << 128n) - 1n;
-
 export function bitsOf(family: IpFamily): number {
-  return family === 4 ? IPV4_BITS : IPV6_BITS;
+  return family === 4 ? 32 : 128;
 }
 
 /** Parse outcome without throwing, so callers can word the error around their own input. */
@@ -47,7 +42,7 @@ export function tryParseIPv4(text: string): IpParse {
   return { ok: true, ip: { family: 4, value: BigInt(value) } };
 }
 
-export function tryParseIPv6(text: string): IpParse {
+function tryParseIPv6(text: string): IpParse {
   if (text.includes('%')) {
     return { ok: false, reason: `zone ids are not supported ('%${text.slice(text.indexOf('%') + 1)}')` };
   }
@@ -124,4 +119,19 @@ export function formatIPv6(value: bigint): string {
 
 export function formatIp(value: bigint, family: IpFamily): string {
   return family === 4 ? formatIPv4(Number(value)) : formatIPv6(value);
+}
+
+/**
+ * Text under which equal addresses compare equal: IPv6 in RFC 5952 form, an
+ * IPv4-mapped address as plain IPv4. An IPv6 zone id (`fe80::1%eth0`) is kept
+ * as written: the same link-local address on another interface is another
+ * host. Text that is no address comes back lower-cased.
+ */
+export function canonicalIp(text: string): string {
+  const pct = text.includes(':') ? text.indexOf('%') : -1;
+  const r = tryParseIp(pct >= 0 ? text.slice(0, pct) : text);
+  if (!r.ok) return text.toLowerCase();
+  const { family, value } = r.ip;
+  if (family === 6 && value >> 32n === 0xffffn) return formatIPv4(Number(value & 0xffffffffn));
+  return formatIp(value, family) + (pct >= 0 ? text.slice(pct) : '');
 }

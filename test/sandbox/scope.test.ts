@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalIp, parseAllowNet, Scope } from '../../src/sandbox/host/scope.js';
+import { parseAllowNet, Scope } from '../../src/sandbox/host/scope.js';
+import { canonicalIp } from '../../src/targets/ip.js';
 
 describe('network scope', () => {
   it('compares addresses in canonical form', () => {

@@ -34,6 +34,7 @@ export interface ScanSettings {
   excludeFile?: string;
   ports?: string;
   topPorts?: number;
+  /** the ports include UDP ones: a udp_scanner node is added if the profile has none (the Scanner reads it from the planned ports) */
   hasUdpPorts: boolean;
   skipDiscovery: boolean;
   rate?: number;

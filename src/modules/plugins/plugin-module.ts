@@ -9,13 +9,15 @@
 import { writeFile } from 'node:fs/promises';
 import type { ConfigSchema, ExecutionIO, ModuleDescriptor } from '../../engine/module.js';
 import type { InvocationInput, InvocationResult, LoadedPlugin, PluginRuntime } from '../../sandbox/index.js';
-import type { Banner, OpenPort, ServiceFingerprint } from '../../model/key-contracts.js';
+import type { PluginOutput } from '../../sandbox/types.js';
+import { readOutput } from '../../sandbox/result.js';
+import type { Banner, OpenPort, ServiceFingerprint, Vulnerability } from '../../model/key-contracts.js';
 import type { ScanEvent } from '../../model/event.js';
 import { toJson } from '../../report/encode.js';
 import { matches, isTlsPort } from './match.js';
 import { HOST_KEYS } from '../../sandbox/manifest.js';
 import { detectionProgress } from './detection-progress.js';
-import { bindFindings, resultEvent, returnEvent, isMap, type InvocationPoint } from './plugin-events.js';
+import { bindFindings, emitEvent, resultData, returnEvent, type InvocationPoint } from './plugin-events.js';
 
 /** Invocations of one plugin in flight at once (the runtime pools instances per worker). */
 const IN_FLIGHT = 64;
@@ -116,19 +118,21 @@ class Caller {
     progress.started(this.name);
     const p = this.runtime
       .invoke(this.plugin, { ...input, config: this.config }, (emitted) => {
-        // emit-ted results are kept even if the invocation fails later, and streamed at once
-        const findings = this.bind(at, emitted.findings);
-        const out = findings === undefined ? emitted : { ...emitted, findings };
-        io.event(resultEvent(this.name, at, out, typeof emitted.status === 'string' ? emitted.status : 'success'));
+        // emit-ted results are kept even if the invocation fails later, and streamed at once;
+        // the worker checked the map before it let it out (host/emit.ts).
+        // Once the scan is stopped the node may already have finished: a late
+        // emit is dropped, as a late return is (the catch below).
+        if (io.signal.aborted) return;
+        io.event(emitEvent(this.name, at, this.bind(at, readOutput(emitted))));
       })
       .then((r) => {
         io.count('invocations');
         if (r.status !== 'success') io.count(`status:${r.status}`);
         if (r.sandbox.limit) io.count(`limit:${r.sandbox.limit}`);
-        const findings = this.bind(at, r.findings);
-        const bound: InvocationResult = findings === undefined ? r : { ...r, findings };
+        const bound = this.bind(at, r);
+        const data = resultData(bound);
         // an output plugin's report goes to its file, not into the events; its failures do
-        const ev = this.manifest.kind === 'output' && r.status === 'success' ? undefined : returnEvent(this.name, at, bound);
+        const ev = this.manifest.kind === 'output' && r.status === 'success' ? undefined : returnEvent(this.name, at, bound, data);
         if (ev) io.event(ev);
         if (r.error && r.status !== 'success') io.log('warn', `plugin ${this.name}${where(at)}: ${r.error}`);
         for (const d of r.sandbox.denials ?? []) {
@@ -136,7 +140,7 @@ class Caller {
           this.toldDenials.add(d);
           io.log('warn', `plugin ${this.name}: EDENIED: ${d}`);
         }
-        this.record(at, bound);
+        this.record(at, bound, data);
         after?.(r);
       })
       .catch((e: unknown) => {
@@ -156,19 +160,18 @@ class Caller {
     while (this.running.size > 0 && !this.io.signal.aborted) await Promise.race([Promise.all(this.running), whenAborted(this.io.signal)]);
   }
 
-  /** A result's findings, each bound to this invocation (see bindFindings); refusals are logged. */
-  private bind(at: InvocationPoint, findings: unknown): Record<string, unknown>[] | undefined {
-    if (findings === undefined) return undefined;
-    const { kept, refused } = bindFindings(findings, at);
+  /** A result with its findings bound to this invocation (see bindFindings); refusals are logged. */
+  private bind<T extends PluginOutput>(at: InvocationPoint, out: T): T {
+    if (out.findings === undefined) return out;
+    const { kept, refused } = bindFindings(out.findings, at);
     for (const why of refused) this.io.log('warn', `plugin ${this.name}${where(at)}: ${why}`);
-    return kept;
+    return { ...out, findings: kept };
   }
 
-  /** Results into the DataContext: plugin_results, fingerprints, findings and the manifest's own keys. */
-  private record(at: InvocationPoint, r: InvocationResult): void {
+  /** Results into the DataContext: plugin_results, fingerprints, findings and the manifest's own keys; `data` is resultData(r). */
+  private record(at: InvocationPoint, r: InvocationResult, data: Record<string, unknown>): void {
     const io = this.io;
     const kind = this.plugin.manifest.kind;
-    const data = isMap(r.data) ? r.data : r.data === undefined ? {} : { value: r.data };
     const self = { ip: at.ip, port: at.port, transport: at.transport, ...(at.hostname ? { hostname: at.hostname } : {}) };
     if (kind === 'scanner' || kind === 'detection') {
       io.write('plugin_results', { plugin: this.name, ...self, status: r.status, data, ...(r.error ? { error: r.error } : {}) });
@@ -176,14 +179,17 @@ class Caller {
       io.write('evaluator_results', { plugin: this.name, ip: at.ip, status: r.status, data, ...(r.error ? { error: r.error } : {}) });
     }
     const identifies = kind === 'detection' || (kind === 'scanner' && this.manifest.provides.includes('service_fingerprints'));
-    if (identifies && isMap(r.service) && typeof r.service.name === 'string') {
-      const fp: ServiceFingerprint = { ...self, service: r.service as unknown as ServiceFingerprint['service'], source: this.name };
+    if (identifies && r.service !== undefined) {
+      const fp: ServiceFingerprint = { ...self, service: r.service, source: this.name };
       io.write('service_fingerprints', fp);
     }
     if (kind !== 'output') {
       // host fields last: a finding cannot name another host, and its port was checked by bind
       const port = at.port ? { port: at.port, transport: at.transport } : {};
-      for (const f of r.findings ?? []) io.write('vulnerabilities', { ...port, ...(f as Record<string, unknown>), ip: at.ip, ...(at.hostname ? { hostname: at.hostname } : {}), source: this.name });
+      for (const f of r.findings ?? []) {
+        const v: Vulnerability = { ...port, ...f, ip: at.ip, ...(at.hostname ? { hostname: at.hostname } : {}), source: this.name };
+        io.write('vulnerabilities', v);
+      }
     }
     for (const [key, value] of Object.entries(r.provides)) {
       if (key === 'service_fingerprints' || HOST_KEYS.has(key)) continue; // host keys come from the fields above only

@@ -21,7 +21,7 @@ function encodeLength(n: number): number[] {
   return [0x80 | bytes.length, ...bytes];
 }
 
-export function tlv(tag: number, value: Uint8Array): Uint8Array {
+function tlv(tag: number, value: Uint8Array): Uint8Array {
   const head = [tag, ...encodeLength(value.length)];
   const out = new Uint8Array(head.length + value.length);
   out.set(head, 0);
@@ -85,7 +85,7 @@ export interface BerNode {
 }
 
 /** Caps for hostile input. */
-export const BER_LIMITS = { maxDepth: 16, maxNodes: 512 } as const;
+const BER_LIMITS = { maxDepth: 16, maxNodes: 512 } as const;
 
 /**
  * Decodes one TLV tree from the start of `buf`. Returns null when the input

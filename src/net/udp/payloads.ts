@@ -114,7 +114,6 @@ export interface SnmpGet {
   version: 'v1' | 'v2c';
   community?: string;
   requestId?: number;
-  oids?: string[];
 }
 
 /**
@@ -124,7 +123,7 @@ export interface SnmpGet {
  * The message shape is the same for v1 and v2c; only the version differs.
  */
 export function snmpGetRequest(g: SnmpGet): UdpPayload {
-  const varbinds = (g.oids ?? [SYS_DESCR_OID]).map((o) => constructed(BER.SEQUENCE, [oid(o), nullValue()]));
+  const varbinds = [constructed(BER.SEQUENCE, [oid(SYS_DESCR_OID), nullValue()])];
   const pdu = constructed(0xa0, [integer(g.requestId ?? randomId31()), integer(0), integer(0), constructed(BER.SEQUENCE, varbinds)]);
   const msg = constructed(BER.SEQUENCE, [integer(g.version === 'v1' ? 0 : 1), octetString(g.community ?? 'public'), pdu]);
   return { name: `snmp-${g.version}-get-sysdescr`, payload: msg };

@@ -1,10 +1,8 @@
+import { isMap } from '../../model/is-map.js';
 import { E } from '../errno.js';
 import { decodeBounded, MsgpackError } from '../msgpack.js';
 import { outputProblem } from '../result.js';
 import type { HostEnv } from './env.js';
-
-const isMap = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
 
 /** ABI §4 `emit`, `now_ms`, `sleep_ms`, and A10 `time_left_ms`. */
 export function emitImports(env: HostEnv) {

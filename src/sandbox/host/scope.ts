@@ -1,5 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
+import { canonicalIp } from '../../targets/ip.js';
 
 /**
  * ABI §6 network scope, checked on resolved addresses only: `network` grants
@@ -32,34 +33,6 @@ export function parseAllowNet(spec: string): AllowEntry {
   if (!host || /[\s/]/.test(host) || (host.includes(':') && isIP(host) !== 6) || (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535)))
     throw new TypeError(`invalid allow-net entry "${spec}" (expected HOST[:PORT])`);
   return port === undefined ? { host } : { host, port };
-}
-
-/**
- * Canonical text of an IP so equal addresses compare equal (IPv4-mapped →
- * IPv4). A zone id (`fe80::1%eth0`) is kept: the same link-local address on
- * another interface is another host.
- */
-export function canonicalIp(ip: string): string {
-  const v = isIP(ip);
-  if (v === 4) return ip;
-  if (v !== 6) return ip.toLowerCase();
-  const pct = ip.indexOf('%');
-  const zone = pct >= 0 ? ip.slice(pct) : ''; // interface names are case-sensitive
-  let s = (pct >= 0 ? ip.slice(0, pct) : ip).toLowerCase();
-  // expand an embedded IPv4 tail into two hex groups
-  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(s);
-  if (v4) {
-    const [a, b, c, d] = v4[1]!.split('.').map(Number) as [number, number, number, number];
-    s = s.slice(0, -v4[1]!.length) + ((a << 8) | b).toString(16) + ':' + ((c << 8) | d).toString(16);
-  }
-  const [head, tail] = s.includes('::') ? s.split('::') as [string, string] : [s, undefined];
-  const h = head ? head.split(':') : [];
-  const t = tail !== undefined && tail ? tail.split(':') : [];
-  const groups = tail === undefined ? h : [...h, ...Array(8 - h.length - t.length).fill('0'), ...t];
-  const g = groups.map((x) => parseInt(x, 16));
-  if (g.length === 8 && g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff)
-    return `${g[6]! >> 8}.${g[6]! & 255}.${g[7]! >> 8}.${g[7]! & 255}`;
-  return g.map((x) => x.toString(16)).join(':') + zone;
 }
 
 export class Scope {

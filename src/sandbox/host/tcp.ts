@@ -21,8 +21,8 @@ export function tcpImports(env: HostEnv) {
       const ctx = env.ctx();
       const host = readString(ctx, hostPtr, hostLen, 255);
       if (host === undefined || port < 1 || port > 65535) return E.INVAL;
-      if (ctx.handles.size >= ctx.limits.connections) return E.LIMIT;
-      if (!ctx.chargeOpen()) return E.LIMIT;
+      const refused = ctx.chargeOpen();
+      if (refused) return refused;
       const timeout = ctx.timeoutMs(timeoutMs);
       ctx.handles.pending++;
       return (async (): Promise<number> => {
@@ -71,9 +71,8 @@ export function tcpImports(env: HostEnv) {
       const allowed = ctx.chargeSend(len);
       if (allowed === undefined) return E.LIMIT;
       const data = Buffer.from(v.subarray(0, allowed)); // copy: guest memory may change
-      if (handle.kind === 'udp') return udpSend(ctx, handle, data);
+      if (handle.kind === 'udp') return udpSend(handle, data);
       const s = handle.socket;
-      ctx.bytesSent += data.length;
       if (s.write(data)) return data.length;
       // Kernel buffer full: wait for drain (the plugin sees a blocking send).
       return new Promise<number>((resolve) => {
@@ -98,16 +97,14 @@ export function tcpImports(env: HostEnv) {
       if (cap < 0 || !ctx.view(ptr, cap)) return E.INVAL;
       if (handle.kind === 'udp') return udpRecv(ctx, handle, ptr, cap, timeoutMs);
       const take = (): number => {
-        const left = ctx.limits.recv_bytes - ctx.bytesReceived;
         if (handle.inbox.chunks.length === 0) {
           if (handle.inbox.error) return netErrno(handle.inbox.error);
           return 0; // peer closed
         }
-        if (left <= 0) return E.LIMIT;
-        const data = handle.inbox.takeStream(Math.min(cap, left));
-        if (!ctx.write(ptr, data)) return E.INVAL; // memory may have changed while waiting
-        ctx.bytesReceived += data.length;
-        return data.length;
+        return ctx.chargeRecv(cap, (max) => {
+          const data = handle.inbox.takeStream(max);
+          return ctx.write(ptr, data) ? data.length : E.INVAL; // memory may have changed while waiting
+        });
       };
       if (cap === 0) return 0;
       if (handle.inbox.ready() && !handle.upgrading) return take();

@@ -14,8 +14,8 @@ export function udpImports(env: HostEnv) {
       const ctx = env.ctx();
       const host = readString(ctx, hostPtr, hostLen, 255);
       if (host === undefined || port < 1 || port > 65535) return E.INVAL;
-      if (ctx.handles.size >= ctx.limits.connections) return E.LIMIT;
-      if (!ctx.chargeOpen()) return E.LIMIT;
+      const refused = ctx.chargeOpen();
+      if (refused) return refused;
       ctx.handles.pending++;
       return (async (): Promise<number> => {
         try {
@@ -50,8 +50,7 @@ export function udpImports(env: HostEnv) {
 }
 
 /** One datagram, already charged by the caller (send). */
-export function udpSend(ctx: CallContext, h: DatagramHandle, data: Buffer): number {
-  ctx.bytesSent += data.length;
+export function udpSend(h: DatagramHandle, data: Buffer): number {
   // Datagram sends do not block the plugin; a later error shows on recv.
   h.socket.send(data, (err) => {
     if (err) h.inbox.end(err);
@@ -62,14 +61,11 @@ export function udpSend(ctx: CallContext, h: DatagramHandle, data: Buffer): numb
 /** One datagram; a longer one is truncated to `cap` (the rest is lost, as with recv(2)). */
 export function udpRecv(ctx: CallContext, h: DatagramHandle, ptr: number, cap: number, timeoutMs: number): number | Promise<number> {
   const take = (): number => {
-    const left = ctx.limits.recv_bytes - ctx.bytesReceived;
     if (h.inbox.chunks.length === 0) return h.inbox.error ? netErrno(h.inbox.error) : E.TIMEDOUT;
-    if (left <= 0) return E.LIMIT;
-    const d = h.inbox.takeDatagram()!;
-    const part = d.subarray(0, Math.min(cap, left));
-    if (!ctx.write(ptr, part)) return E.INVAL;
-    ctx.bytesReceived += part.length;
-    return part.length;
+    return ctx.chargeRecv(cap, (max) => {
+      const part = h.inbox.takeDatagram()!.subarray(0, max);
+      return ctx.write(ptr, part) ? part.length : E.INVAL;
+    });
   };
   if (h.inbox.ready()) return take();
   return h.inbox.wait(ctx.timeoutMs(timeoutMs)).then(take);

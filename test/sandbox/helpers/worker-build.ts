@@ -7,8 +7,8 @@ import ts from 'typescript';
 
 /**
  * Tests import the sandbox from its .ts sources, but worker threads run
- * plain Node, which cannot load .ts. This transpiles src/sandbox and
- * src/errors.ts (no type check; tsc does that) into a temp dir keyed by the
+ * plain Node, which cannot load .ts. This transpiles src/ (the sandbox and the
+ * layers it imports; no type check, tsc does that) into a temp dir keyed by the
  * sources' hash and returns the worker entry to pass as `workerScript`.
  */
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -22,7 +22,8 @@ function sources(): string[] {
       else if (e.name.endsWith('.ts') && !e.name.endsWith('.d.ts')) out.push(p);
     }
   };
-  walk(join(repo, 'src', 'sandbox'));
+  // every layer the sandbox may import from (model/, targets/, …), not only src/sandbox
+  for (const layer of readdirSync(join(repo, 'src'), { withFileTypes: true })) if (layer.isDirectory()) walk(join(repo, 'src', layer.name));
   return out.sort();
 }
 

@@ -1,0 +1,86 @@
+/**
+ * `wasmap scan`'s flags → the Scanner's options. Every flag is checked here,
+ * with the flag's name in the message, before anything loads or opens.
+ */
+import { UsageError } from '../errors.js';
+import { OUTPUT_FORMATS } from '../report/writer.js';
+import { DEFAULT_MAX_TARGETS } from '../targets/target-limit.js';
+import type { ScanOptions, ShownState } from '../scan/scan-options.js';
+import { intOption, numberOption, listOption, choiceOption } from './options.js';
+import { outputFileFormat } from './output-format.js';
+import { parseLimits, type PluginFlags } from './plugin-flags.js';
+
+const STATES: ShownState[] = ['open', 'closed', 'filtered'];
+
+export interface ScanFlags extends PluginFlags {
+  ports?: string;
+  topPorts?: string;
+  inputList?: string;
+  exclude?: string[];
+  excludeFile?: string;
+  skipDiscovery?: boolean;
+  rate?: string;
+  concurrency?: string;
+  timeout?: string;
+  retries?: string;
+  banner?: boolean;
+  bannerTimeout?: string;
+  output?: string;
+  format?: string;
+  states?: string;
+  seed?: string;
+  workers?: string;
+  profile?: string;
+  verbose?: boolean;
+  quiet?: boolean;
+  maxTargets?: string;
+  allowLargeScan?: boolean;
+  dryRun?: boolean;
+}
+
+function resolveStates(raw: string | undefined): ShownState[] | undefined {
+  if (raw === undefined) return undefined;
+  const out = new Set<ShownState>();
+  for (const s of listOption(raw)) {
+    if (s === 'all') STATES.forEach((x) => out.add(x));
+    else if ((STATES as string[]).includes(s)) out.add(s as ShownState);
+    else throw new UsageError(`--states takes open, closed, filtered or all, got '${s}'`);
+  }
+  return [...out];
+}
+
+export function scanOptionsOf(f: ScanFlags): ScanOptions {
+  const topPorts = f.topPorts !== undefined ? intOption('--top-ports', f.topPorts, 1000, 1, 65535) : undefined;
+  // -o's format is a flag check too: nothing is opened before all of them pass
+  const format = choiceOption('--format', f.format, OUTPUT_FORMATS);
+  if (f.output) outputFileFormat(f.output, format);
+  return {
+    profile: f.profile,
+    ports: f.ports,
+    topPorts,
+    inputList: f.inputList,
+    exclude: listOption(f.exclude),
+    excludeFile: f.excludeFile,
+    skipDiscovery: !!f.skipDiscovery,
+    rate: f.rate !== undefined ? numberOption('--rate', f.rate, 0, 0) : undefined,
+    concurrency: f.concurrency !== undefined ? intOption('--concurrency', f.concurrency, 1024, 1, 100_000) : undefined,
+    timeoutMs: f.timeout !== undefined ? intOption('--timeout', f.timeout, 1000, 1, 600_000) : undefined,
+    retries: f.retries !== undefined ? intOption('--retries', f.retries, 1, 0, 20) : undefined,
+    workers: f.workers !== undefined ? intOption('--workers', f.workers, 1, 0, 256) : undefined,
+    seed: f.seed,
+    banner: !!f.banner,
+    bannerTimeoutMs: f.bannerTimeout !== undefined ? intOption('--banner-timeout', f.bannerTimeout, 2000, 1, 600_000) : undefined,
+    states: resolveStates(f.states),
+    maxTargets: f.maxTargets !== undefined ? intOption('--max-targets', f.maxTargets, DEFAULT_MAX_TARGETS, 1, 2 ** 32) : undefined,
+    allowLargeScan: !!f.allowLargeScan,
+    dryRun: !!f.dryRun,
+    plugins: f.plugin ?? [],
+    pluginDirs: f.pluginDir ?? [],
+    pluginConfig: f.pluginConfig,
+    pluginConfigFiles: f.pluginConfigFile,
+    pluginLimits: parseLimits(f.pluginLimit),
+    pluginOutput: f.pluginOutput,
+    allowNet: f.allowNet ?? [],
+    strictPlugins: !!f.strictPlugins,
+  };
+}

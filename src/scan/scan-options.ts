@@ -1,0 +1,68 @@
+/** What a scan is asked to do: the library's `scan()` options, and what the CLI's flags become. */
+import type { LogRecord } from '../engine/dag-executor.js';
+import type { Limits } from '../sandbox/index.js';
+
+export type ShownState = 'open' | 'closed' | 'filtered';
+
+/** Something the user should hear about while a scan is set up (the CLI prints it on stderr). */
+export interface ScanNotice {
+  /** `replaced`: a given plugin took a bundled one's place; `refused`: a plugin did not load; `missing`: bundled plugins not built */
+  kind: 'replaced' | 'refused' | 'missing';
+  message: string;
+}
+
+export interface ScanOptions {
+  /** a bundled profile (dags/*.yaml): `default` (plugins included) or `ports` (the bare port scan), … */
+  profile?: string;
+  /** port spec: `22,80`, `1-1024`, `-`, `T:80,U:53` */
+  ports?: string;
+  /** the N most common TCP ports (with `ports`: both, each port once) */
+  topPorts?: number;
+  /** a file of targets, `-` for stdin */
+  inputList?: string;
+  exclude?: string[];
+  excludeFile?: string;
+  /** skip host discovery: treat every target as up */
+  skipDiscovery?: boolean;
+  /** probes per second, 0 = no limit */
+  rate?: number;
+  concurrency?: number;
+  timeoutMs?: number;
+  retries?: number;
+  /** scanner threads (default one per core; 0 = this thread) */
+  workers?: number;
+  /** seed of the probe order, for a reproducible run */
+  seed?: string;
+  banner?: boolean;
+  bannerTimeoutMs?: number;
+  /** port states that become events (default: open) */
+  states?: ShownState[];
+  /** most target addresses without `allowLargeScan` (default 16,777,216, a /8) */
+  maxTargets?: number;
+  /** scan more than `maxTargets` addresses */
+  allowLargeScan?: boolean;
+  /** read, check and count targets and ports; send nothing */
+  dryRun?: boolean;
+  /** plugin files to load besides the profile's bundled ones (one named like a bundled plugin replaces it) */
+  plugins?: string[];
+  /** folders whose *.wasm files are loaded as `plugins` */
+  pluginDirs?: string[];
+  /** `NAME.KEY=VALUE`, checked against the plugin's config schema */
+  pluginConfig?: string[];
+  /** `NAME.KEY=PATH`: a file's text as a string config value */
+  pluginConfigFiles?: string[];
+  /** sandbox limits for every plugin, e.g. `{ wall_ms: 5000 }` */
+  pluginLimits?: Partial<Limits>;
+  /** the file an output plugin writes */
+  pluginOutput?: string;
+  /** network grants beyond the scan's targets (CIDRs) */
+  allowNet?: string[];
+  /** a plugin that does not load (or a bundled one not built) stops the scan instead of being left out */
+  strictPlugins?: boolean;
+  /** stops the scan; events found so far are kept */
+  signal?: AbortSignal;
+  /** plugins replaced, refused or missing (default: a process warning for refused and missing ones) */
+  onNotice?: (notice: ScanNotice) => void;
+  /** module log lines (dropped when absent) */
+  onLog?: (record: LogRecord) => void;
+}

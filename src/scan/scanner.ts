@@ -1,0 +1,134 @@
+/**
+ * One scan, set up the same way for the CLI and the library:
+ * settings → DAG (a bundled profile with the settings applied) → target
+ * plans → plugins → one validation, then `run()` → summary.
+ *
+ *   const scanner = await Scanner.prepare(['127.0.0.1'], { ports: '22,80' });
+ *   try {
+ *     const { summary } = await scanner.run({ onEvent: (ev) => console.log(ev) });
+ *   } finally {
+ *     await scanner.close();
+ *   }
+ *
+ * `prepare` throws (typed, coded) for anything the user can fix, before an
+ * output is opened or a packet sent; a Scanner runs once.
+ */
+import { randomUUID } from 'node:crypto';
+import { UsageError } from '../errors.js';
+import { checkDag, runCheckedDag, type CheckedDag, type LogRecord } from '../engine/dag-executor.js';
+import { ModuleRegistry } from '../engine/registry.js';
+import type { NodeSummary } from '../engine/summary.js';
+import { withJobId, type ScanEvent } from '../model/event.js';
+import type { ScanSummary } from '../report/summary.js';
+import type { LoadedPlugin, PluginRuntime } from '../sandbox/index.js';
+import { builtinModules, ProgressBoard } from '../modules/builtin/index.js';
+import type { ProgressReading } from '../modules/builtin/progress-board.js';
+import { applyScanSettings, loadProfile, type ScanSettings } from '../modules/builtin/scan-dag.js';
+import { targetExpansionWith, type TargetPlan } from '../modules/builtin/target-expansion.js';
+import { refusalEvent, type RefusedPlugin } from '../modules/plugins/plugin-set.js';
+import { detectionProgress } from '../modules/plugins/detection-progress.js';
+import type { ScanNotice, ScanOptions } from './scan-options.js';
+import { scanSettingsOf } from './scan-settings.js';
+import { hasUdpPorts, planTargetNodes } from './target-plans.js';
+import { loadScanPlugins } from './scan-plugins.js';
+import { summarizeRun } from './scan-summary.js';
+
+export interface RunHooks {
+  /** every event, stamped with the scan's job id: refused plugins first, then as found */
+  onEvent?: (ev: ScanEvent) => void;
+  onLog?: (record: LogRecord) => void;
+  /** stops the run (default: the signal given to `prepare`) */
+  signal?: AbortSignal;
+}
+
+export interface ScanOutcome {
+  summary: ScanSummary;
+  /** per node: status, timing, counters */
+  nodes: NodeSummary[];
+  failed: NodeSummary[];
+}
+
+/** The built-in modules, target_expansion taking the plans made in `prepare`. */
+function scanRegistry(board: ProgressBoard, plans: ReadonlyMap<string, TargetPlan>): ModuleRegistry {
+  const registry = new ModuleRegistry();
+  const planned = targetExpansionWith(plans);
+  for (const m of builtinModules(board)) registry.register(m.name === planned.name ? planned : m);
+  return registry;
+}
+
+/** A library caller without `onNotice` still hears of plugins left out. */
+function warnNotice(n: ScanNotice): void {
+  if (n.kind !== 'replaced') process.emitWarning(n.message, { code: 'WASMAP_PLUGINS' });
+}
+
+export class Scanner {
+  readonly jobId = randomUUID();
+  #ran = false;
+
+  private constructor(
+    readonly profile: string,
+    readonly settings: Readonly<ScanSettings>,
+    readonly dag: CheckedDag,
+    readonly plugins: readonly LoadedPlugin[],
+    readonly refused: readonly RefusedPlugin[],
+    private readonly registry: ModuleRegistry,
+    private readonly board: ProgressBoard,
+    private readonly runtime: PluginRuntime | undefined,
+    private readonly signal: AbortSignal | undefined,
+    private readonly started: number,
+  ) {
+    if (runtime) board.setDetection(() => detectionProgress(runtime));
+  }
+
+  static async prepare(targets: string[], opts: ScanOptions = {}): Promise<Scanner> {
+    const started = performance.now();
+    const settings = scanSettingsOf(targets, opts);
+    const profile = opts.profile ?? 'default';
+    const base = await loadProfile(profile);
+    const plans = await planTargetNodes(applyScanSettings(base, settings));
+    // U: ports (or a profile's UDP ports) add a udp_scanner node
+    const withUdp = { ...settings, hasUdpPorts: hasUdpPorts(plans) };
+    const board = new ProgressBoard();
+    const registry = scanRegistry(board, plans);
+    const loaded = await loadScanPlugins(applyScanSettings(base, withUdp), registry, profile, opts, opts.onNotice ?? warnNotice);
+    let dag: CheckedDag;
+    try {
+      dag = checkDag(loaded.dag, registry);
+    } catch (e) {
+      await loaded.runtime?.close();
+      throw e;
+    }
+    return new Scanner(profile, withUdp, dag, loaded.plugins, loaded.refused, registry, board, loaded.runtime, opts.signal, started);
+  }
+
+  /** what the scan does now, for a progress display */
+  progress(): ProgressReading {
+    return this.board.read();
+  }
+
+  /** Runs the scan once; resolves when every node has finished (or was cancelled). */
+  async run(hooks: RunHooks = {}): Promise<ScanOutcome> {
+    if (this.#ran) throw new UsageError('a Scanner runs once: prepare another');
+    this.#ran = true;
+    let events = 0;
+    const deliver = (ev: ScanEvent): void => {
+      events++;
+      hooks.onEvent?.(withJobId(ev, this.jobId));
+    };
+    for (const r of this.refused) deliver(refusalEvent(r));
+    const run = await runCheckedDag(this.dag, {
+      registry: this.registry,
+      signal: hooks.signal ?? this.signal,
+      onEvent: (ev) => deliver(ev as ScanEvent),
+      onLog: hooks.onLog,
+    });
+    const summary = summarizeRun(run.nodes, this.registry, { jobId: this.jobId, events, elapsedMs: performance.now() - this.started });
+    return { summary, nodes: run.nodes, failed: run.nodes.filter((n) => n.status === 'failed') };
+  }
+
+  /** Ends the plugin workers; call it whether or not the scan ran. */
+  async close(): Promise<void> {
+    await this.runtime?.close();
+  }
+}
+

@@ -1,0 +1,31 @@
+;; Reads time_left_ms, sleeps 20 ms, reads it again; returns
+;; {data: [before, after]} (each a msgpack uint32).
+;; @manifest {"abi":1,"name":"time-left","version":"1.0.0","kind":"detection"}
+(module
+  (import "wasmap" "time_left_ms" (func $time_left (result i64)))
+  (import "wasmap" "sleep_ms" (func $sleep (param i32) (result i32)))
+  (memory (export "memory") 2 2)
+  (data (i32.const 0x100) "\81\a4data\92")
+  (global $heap (mut i32) (i32.const 65536))
+  (func (export "wasmap_abi_v1"))
+  (func (export "wasmap_alloc") (param $n i32) (result i32)
+    (local $p i32)
+    (local.set $p (global.get $heap))
+    (if (i32.gt_u (i32.add (local.get $p) (local.get $n)) (i32.const 131072)) (then (return (i32.const 0))))
+    (global.set $heap (i32.and (i32.add (i32.add (local.get $p) (local.get $n)) (i32.const 7)) (i32.const -8)))
+    (local.get $p))
+  (func (export "wasmap_free") (param i32 i32) (global.set $heap (i32.const 65536)))
+  ;; writes v as msgpack uint32 (0xce + big-endian) at p
+  (func $uint32 (param $p i32) (param $v i32)
+    (i32.store8 (local.get $p) (i32.const 0xce))
+    (i32.store8 (i32.add (local.get $p) (i32.const 1)) (i32.shr_u (local.get $v) (i32.const 24)))
+    (i32.store8 (i32.add (local.get $p) (i32.const 2)) (i32.shr_u (local.get $v) (i32.const 16)))
+    (i32.store8 (i32.add (local.get $p) (i32.const 3)) (i32.shr_u (local.get $v) (i32.const 8)))
+    (i32.store8 (i32.add (local.get $p) (i32.const 4)) (local.get $v)))
+  (func (export "wasmap_run") (param i32 i32) (result i64)
+    (local $before i32)
+    (local.set $before (i32.wrap_i64 (call $time_left)))
+    (drop (call $sleep (i32.const 20)))
+    (call $uint32 (i32.const 0x107) (local.get $before))
+    (call $uint32 (i32.const 0x10c) (i32.wrap_i64 (call $time_left)))
+    (i64.or (i64.shl (i64.const 0x100) (i64.const 32)) (i64.const 17))))
