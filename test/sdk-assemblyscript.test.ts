@@ -27,6 +27,8 @@ async function build(dir: string): Promise<Uint8Array> {
   return r.wasm;
 }
 
+// Values, smallest encodings and hostile documents are checked in-process in
+// sdk/assemblyscript/test/msgpack.test.ts; here the codec runs inside the sandbox.
 describe('the AssemblyScript SDK msgpack codec', () => {
   let rt: PluginRuntime;
   let plugin: LoadedPlugin;
@@ -39,40 +41,6 @@ describe('the AssemblyScript SDK msgpack codec', () => {
   it('is linked without any waiting import, so the host does not asyncify it', () => {
     expect(plugin.asyncified).toBe(false);
     expect(plugin.exports).toEqual(expect.arrayContaining(['memory', 'wasmap_abi_v1', 'wasmap_alloc', 'wasmap_run', 'wasmap_init', 'wasmap_free']));
-  });
-
-  it('decodes and re-encodes every msgpack type the host sends, unchanged', async () => {
-    const values = {
-      ints: [0, 1, 127, 128, 255, 256, 65535, 65536, 2 ** 32 - 1, 2 ** 32, 2 ** 53 - 1, -1, -32, -33, -128, -129, -32768, -32769, -(2 ** 31), -(2 ** 31) - 1, -(2 ** 53)],
-      floats: [0.5, -1.25, 1e300, 3.141592653589793],
-      strs: ['', 'a', 'x'.repeat(31), 'x'.repeat(32), 'é✓😀', 'y'.repeat(300), 'z'.repeat(70_000)],
-      bins: [new Uint8Array(0), new Uint8Array([0, 255, 1]), new Uint8Array(70_000).fill(7)],
-      flags: [true, false, null],
-      nested: { a: { b: { c: [1, [2, [3, { d: 'e' }]]] } }, empty: {}, list: [] },
-      wide: Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`k${i}`, i])),
-    };
-    const r = await rt.invoke(plugin, { context: { mode: 'echo', values } });
-    expect(r.error).toBeUndefined();
-    expect(r.data).toEqual(values);
-  });
-
-  it('writes the smallest standard encoding of each value', async () => {
-    const r = await rt.invoke(plugin, { context: { mode: 'encode' } });
-    expect(r.error).toBeUndefined();
-    const hex = (r.data as Uint8Array[]).map((b) => Buffer.from(b).toString('hex'));
-    expect(hex.slice(0, 21)).toEqual([
-      '00', '7f', 'cc80', 'ccff', 'cd0100', 'cdffff', 'ce00010000', 'ceffffffff', 'cf0000000100000000',
-      'ff', 'e0', 'd0df', 'd080', 'd1ff7f', 'd18000', 'd2ffff7fff', 'd280000000', 'd3ffffffff7fffffff',
-      'd38000000000000000', 'cf7fffffffffffffff', 'cfffffffffffffffff',
-    ]);
-    expect(hex[21]).toBe('bf' + '78'.repeat(31));
-    expect(hex[22]).toBe('d920' + '78'.repeat(32));
-    expect(hex[23]).toBe('da0190' + 'c3a9'.repeat(200));
-    expect(hex[24]).toBe('db00011170' + '78'.repeat(70_000));
-    expect(hex[25]).toBe('c5012c' + '00'.repeat(300));
-    expect(hex[26]).toBe('9fdc0010dd00011170');
-    expect(hex[27]).toBe('8fde0010df00011170');
-    expect(hex[28]).toBe('cb3ff8000000000000c0c3c2');
   });
 
   it('builds output maps the runtime reads as service, findings, data and provides', async () => {
@@ -100,44 +68,6 @@ describe('the AssemblyScript SDK msgpack codec', () => {
       pages = Math.max(pages, (r.data as { pages: number }).pages);
     }
     expect(pages).toBeLessThan(64); // 4 MiB
-  });
-
-  it('refuses hostile documents with a reason instead of trapping', async () => {
-    const deep = new Uint8Array(40).fill(0x91); // [[[[…]]]] 40 deep, then a nil
-    const docs = [
-      new Uint8Array([]),
-      new Uint8Array([0xc1]),
-      new Uint8Array([0xd4, 0x01, 0x00]), // fixext1
-      new Uint8Array([0xc7, 0x01, 0x01, 0x00]), // ext8
-      new Uint8Array([0xdb, 0xff, 0xff, 0xff, 0xff, 0x61]), // str claiming 4 GiB
-      new Uint8Array([0xc6, 0x7f, 0xff, 0xff, 0xff]), // bin claiming 2 GiB
-      new Uint8Array([0xdd, 0xff, 0xff, 0xff, 0xff, 0xc0]), // array claiming 4G elements
-      new Uint8Array([0xdf, 0xff, 0xff, 0xff, 0xff]), // map claiming 4G entries
-      new Uint8Array([...deep, 0xc0]),
-      new Uint8Array([0x81, 0xc3, 0x01]), // bool map key
-      new Uint8Array([0xc0, 0xc0]), // two values
-      new Uint8Array([0xcb, 0x00, 0x00]), // short float64
-      new Uint8Array([0x82, 0xa1, 0x61, 0x01]), // map missing an entry
-      new Uint8Array([0x81, 0xa1, 0x61, 0x01]), // valid: {a: 1}
-    ];
-    const r = await rt.invoke(plugin, { context: { mode: 'decode', docs } });
-    expect(r.error).toBeUndefined();
-    expect(r.data).toEqual([
-      'truncated msgpack at byte 0',
-      'reserved msgpack byte 0xc1 at byte 0',
-      'msgpack extension types are not allowed at byte 0',
-      'msgpack extension types are not allowed at byte 0',
-      'truncated str at byte 5',
-      'truncated bin at byte 5',
-      'array of 4294967295 elements in 1 bytes at byte 5',
-      'map of 4294967295 entries in 0 bytes at byte 5',
-      'msgpack nested deeper than 32 at byte 33',
-      'msgpack map key is not a string or integer at byte 2',
-      'trailing bytes after the msgpack value at byte 1',
-      'truncated float64 at byte 1',
-      'map of 2 entries in 3 bytes at byte 1',
-      'ok',
-    ]);
   });
 
   it('accepts and refuses exactly the random documents the host decoder does', async () => {

@@ -1,7 +1,7 @@
 // FTP greeting (RFC 959 reply 220): "220 (vsFTPd 3.0.3)",
 // "220 ProFTPD 1.3.8 Server (Debian) [::ffff:127.0.0.1]", "220---------- Welcome to Pure-FTPd".
-import { Service } from "@wasmap/sdk-assemblyscript";
-import { clean, firstLine, service, versionAfter, words } from "./text";
+import { Service, firstLine } from "@wasmap/sdk-assemblyscript";
+import { clean, service, versionAfter, words } from "./text";
 
 export function matchFtp(text: string): Service | null {
   if (!text.startsWith("220")) return null;

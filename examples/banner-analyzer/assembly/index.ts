@@ -3,7 +3,7 @@
 // `data` {protocol, evidence}. Pure computation: no capability, no host call
 // that waits, so the host runs it without Asyncify.
 import {
-  Config, Input, MapWriter, Output, Service, STATUS_PROTOCOL_ERROR, register, registerInit,
+  Config, Input, MapWriter, Output, Service, STATUS_PROTOCOL_ERROR, firstLine, register, registerInit,
 } from "@wasmap/sdk-assemblyscript";
 import { matchFtp } from "./ftp";
 import { matchHttp } from "./http";
@@ -14,7 +14,7 @@ import { matchRedis } from "./redis";
 import { matchSmtp } from "./smtp";
 import { matchSsh } from "./ssh";
 import { matchTelnet } from "./telnet";
-import { clean, firstLine } from "./text";
+import { clean } from "./text";
 export { wasmap_abi_v1, wasmap_alloc, wasmap_free, wasmap_init, wasmap_run } from "@wasmap/sdk-assemblyscript";
 
 /** Longest banner prefix looked at: identification never needs more. */

@@ -1,7 +1,7 @@
 // memcached text protocol: "VERSION 1.6.18" (reply to `version`) or a
 // `stats` dump ("STAT pid 1234 … STAT version 1.6.18").
-import { Service } from "@wasmap/sdk-assemblyscript";
-import { clean, firstLine, isVersion, service } from "./text";
+import { Service, firstLine } from "@wasmap/sdk-assemblyscript";
+import { clean, isVersion, service } from "./text";
 
 export function matchMemcached(text: string): Service | null {
   let v = "";

@@ -2,8 +2,8 @@
 // or the error replies only Redis sends: "-NOAUTH Authentication required.",
 // "-DENIED Redis is running in protected mode…", "-ERR unknown command …",
 // "-WRONGPASS …", and "+PONG".
-import { Service } from "@wasmap/sdk-assemblyscript";
-import { clean, firstLine, isVersion, service } from "./text";
+import { Service, firstLine } from "@wasmap/sdk-assemblyscript";
+import { clean, isVersion, service } from "./text";
 
 function field(text: string, key: string): string {
   const at = text.indexOf("\n" + key + ":");

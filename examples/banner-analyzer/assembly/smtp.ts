@@ -1,7 +1,7 @@
 // SMTP greeting (RFC 5321 §4.2, reply 220): "220 host ESMTP Exim 4.96 <date>",
 // "220 host ESMTP Postfix (Debian/GNU)", "220 host ESMTP Sendmail 8.15.2/8.15.2; <date>".
-import { Service } from "@wasmap/sdk-assemblyscript";
-import { addOsCpe, clean, firstLine, service, versionAfter, words } from "./text";
+import { Service, firstLine } from "@wasmap/sdk-assemblyscript";
+import { addOsCpe, clean, service, versionAfter, words } from "./text";
 
 export function matchSmtp(text: string): Service | null {
   if (!text.startsWith("220")) return null;

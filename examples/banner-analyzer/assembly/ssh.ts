@@ -1,8 +1,8 @@
 // SSH identification string (RFC 4253 §4.2):
 //   SSH-protoversion-softwareversion SP comments CR LF
 // e.g. "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3".
-import { Service } from "@wasmap/sdk-assemblyscript";
-import { addOsCpe, clean, firstLine, isVersion, service } from "./text";
+import { Service, firstLine } from "@wasmap/sdk-assemblyscript";
+import { addOsCpe, clean, isVersion, service } from "./text";
 
 export function matchSsh(text: string): Service | null {
   // servers may send other lines before the identification (RFC 4253)

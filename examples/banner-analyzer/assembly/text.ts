@@ -2,16 +2,6 @@
 // latin1 strings (one char per byte), so binary greetings never fail to decode.
 import { Service } from "@wasmap/sdk-assemblyscript";
 
-/** Text up to the first CR or LF. */
-export function firstLine(s: string): string {
-  let end = s.length;
-  const cr = s.indexOf("\r");
-  const lf = s.indexOf("\n");
-  if (cr >= 0) end = cr;
-  if (lf >= 0 && lf < end) end = lf;
-  return s.substring(0, end);
-}
-
 /** The whitespace-separated words of `s`. */
 export function words(s: string): Array<string> {
   const out = new Array<string>(0);
@@ -58,20 +48,10 @@ export function clean(s: string, max: i32 = 200): string {
   return out.trim();
 }
 
-/** A CPE 2.2 URI; the version part is left off when unknown. */
-export function cpe(part: string, vendor: string, product: string, version: string): string {
-  const base = "cpe:/" + part + ":" + vendor + ":" + product;
-  return version.length > 0 ? base + ":" + version.toLowerCase() : base;
-}
-
-/** A service with name, product, version, confidence and the application CPE. */
+/** A service with name, product, version, confidence and the application CPE (none without a vendor). */
 export function service(name: string, product: string, version: string, confidence: f64, vendor: string, cpeProduct: string): Service {
-  const s = new Service(name);
-  s.product = product;
-  s.version = version;
-  s.confidence = confidence;
-  if (vendor.length > 0) s.cpe.push(cpe("a", vendor, cpeProduct, version));
-  return s;
+  const s = Service.of(name, product, version, confidence);
+  return vendor.length > 0 ? s.addCpe(vendor, cpeProduct) : s;
 }
 
 /** Adds the OS CPE a distribution tag in `extra` reveals (as nmap does). */

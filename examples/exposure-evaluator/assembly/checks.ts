@@ -1,13 +1,7 @@
 // One function per exposure; each returns a finding or null for one port.
-import { Finding, SEVERITY_HIGH, SEVERITY_MEDIUM } from "@wasmap/sdk-assemblyscript";
+import { Finding, SEVERITY_HIGH, SEVERITY_MEDIUM, firstLine } from "@wasmap/sdk-assemblyscript";
 import { PortView } from "./host-view";
 import { compareVersions } from "./version";
-
-function firstLine(s: string): string {
-  let end = s.indexOf("\r");
-  if (end < 0) end = s.indexOf("\n");
-  return end < 0 ? s : s.substring(0, end);
-}
 
 function lineWith(s: string, key: string): string {
   const at = s.indexOf(key);

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::time::Duration;
 use wasmap_sdk::net::TcpStream;
-use wasmap_sdk::{debug, Error, Finding, Input, Output, Result, Service, Severity};
+use wasmap_sdk::{debug, invocation_deadline, until, Error, Finding, Input, Output, Result, Service, Severity};
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -36,8 +36,9 @@ struct Data {
     info: BTreeMap<String, String>,
 }
 
-/// Reads one whole reply.
-fn read_reply(conn: &mut TcpStream, max: usize) -> Result<Reply> {
+/// Reads one whole reply; each read waits at most `timeout`, and never past the
+/// invocation's wall time (less a margin to return the result).
+fn read_reply(conn: &mut TcpStream, max: usize, timeout: Duration) -> Result<Reply> {
     let mut buf: Vec<u8> = Vec::new();
     let mut chunk = vec![0u8; 16 * 1024];
     loop {
@@ -46,6 +47,7 @@ fn read_reply(conn: &mut TcpStream, max: usize) -> Result<Reply> {
             Parse::Bad(why) => return Err(Error::Protocol(why)),
             Parse::More => {}
         }
+        conn.set_read_timeout(Some(timeout.min(until(invocation_deadline(1000)))));
         let n = conn.recv(&mut chunk)?;
         if n == 0 {
             return Err(Error::Protocol(format!("connection closed after {} bytes", buf.len())));
@@ -65,19 +67,18 @@ fn service(version: Option<&str>) -> Service {
 fn run(input: Input<Config>) -> Result<Output> {
     let target = input.target()?;
     let cfg = &input.config;
-    let timeout = Some(Duration::from_millis(cfg.timeout_ms as u64));
-    let mut conn = TcpStream::connect_target(target, timeout)?;
-    conn.set_read_timeout(timeout);
+    let timeout = Duration::from_millis(cfg.timeout_ms as u64);
+    let mut conn = TcpStream::connect_target(target, Some(timeout.min(until(invocation_deadline(1000)))))?;
 
     if !cfg.password.is_empty() {
         conn.send_all(&command(&["AUTH", &cfg.password]))?;
-        if let Reply::Error(e) = read_reply(&mut conn, 1024)? {
+        if let Reply::Error(e) = read_reply(&mut conn, 1024, timeout)? {
             debug!("AUTH refused: {}", e);
             return Ok(refused(e));
         }
     }
     conn.send_all(&command(&["INFO"]))?;
-    match read_reply(&mut conn, cfg.max_reply_bytes)? {
+    match read_reply(&mut conn, cfg.max_reply_bytes, timeout)? {
         Reply::Bulk(bytes) => {
             let info = info::parse_info(&String::from_utf8_lossy(&bytes));
             let version = info.get("redis_version").cloned();

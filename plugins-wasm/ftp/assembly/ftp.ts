@@ -1,14 +1,12 @@
 // FTP control-connection wire format (RFC 959 §4.2): replies are
 // "ddd text" or a multi-line "ddd-text … ddd text" block. Everything read
 // from the server is capped here: line length, lines per reply, PASV syntax.
-import { CodedReply, readCodedReply, Service, Socket } from "@wasmap/sdk-assemblyscript";
+import { CodedReply, Service, Socket, isDigit, readCodedReply, sendCommand } from "@wasmap/sdk-assemblyscript";
 
 /** Longest reply line kept (RFC 959 sets no limit; real servers stay far below). */
 export const MAX_LINE_BYTES: i32 = 2048;
 /** Lines per multi-line reply (FEAT lists ~20; a hostile server could send forever). */
 export const MAX_REPLY_LINES: i32 = 128;
-
-function isDigit(c: i32): bool { return c >= 0x30 && c <= 0x39; }
 
 /** One reply (the SDK's numbered-reply reader). */
 export type Reply = CodedReply;
@@ -16,6 +14,11 @@ export type Reply = CodedReply;
 /** Reads one complete reply within `timeoutMs` per line (RFC 959 §4.2: free text may sit between the first and the last line). */
 export function readReply(sock: Socket, timeoutMs: i32): Reply {
   return readCodedReply(sock, timeoutMs, false, MAX_LINE_BYTES, MAX_REPLY_LINES);
+}
+
+/** Sends one command line and reads its reply (a failed send is a reply with that error). */
+export function exchange(sock: Socket, line: string, timeoutMs: i32): Reply {
+  return sendCommand(sock, line, timeoutMs, false, MAX_LINE_BYTES, MAX_REPLY_LINES);
 }
 
 /** The address of a 227 reply: "Entering Passive Mode (h1,h2,h3,h4,p1,p2)". */
@@ -89,12 +92,12 @@ export function serviceFromBanner(banner: string): Service {
   if (lower.includes("vsftpd")) {
     s.product = "vsftpd";
     s.version = versionAfter(banner, lower.indexOf("vsftpd") + 6);
-    s.cpe.push(s.version.length > 0 ? "cpe:/a:beasts:vsftpd:" + s.version : "cpe:/a:beasts:vsftpd");
+    s.addCpe("beasts", "vsftpd");
     s.confidence = 1.0;
   } else if (lower.includes("proftpd")) {
     s.product = "ProFTPD";
     s.version = versionAfter(banner, lower.indexOf("proftpd") + 7);
-    s.cpe.push(s.version.length > 0 ? "cpe:/a:proftpd:proftpd:" + s.version : "cpe:/a:proftpd:proftpd");
+    s.addCpe("proftpd", "proftpd");
     s.confidence = 1.0;
   } else if (lower.includes("pure-ftpd")) {
     s.product = "Pure-FTPd";

@@ -3,9 +3,9 @@
 // logged in, lists the root directory over one passive data connection to
 // the target's own address (PASV, or EPSV for IPv6), then QUITs.
 import {
-  CodedReply, Input, MapWriter, Output, STATUS_PROTOCOL_ERROR, Socket, errorName, register, statusForError,
+  Input, MapWriter, Output, Socket, errorName, firstLine, register,
 } from "@wasmap/sdk-assemblyscript";
-import { Reply, parseEpsv, parseFeatures, parsePasv, readReply, serviceFromBanner } from "./ftp";
+import { Reply, exchange, parseEpsv, parseFeatures, parsePasv, readReply, serviceFromBanner } from "./ftp";
 export { wasmap_abi_v1, wasmap_alloc, wasmap_free, wasmap_init, wasmap_run } from "@wasmap/sdk-assemblyscript";
 
 /** What was learnt so far: every step adds to it, so a failure still reports the rest. */
@@ -28,22 +28,16 @@ let timeout: i32 = 3000;
 
 /** Sends one command and reads its reply; a failure is recorded in `s`. */
 function command(sock: Socket, s: Session, line: string): Reply {
-  if (sock.sendString(line + "\r\n") < 0) {
-    const r = new CodedReply();
-    r.error = sock.error;
-    fail(s, r);
-    return r;
-  }
-  const r = readReply(sock, timeout);
+  const r = exchange(sock, line, timeout);
   if (!r.ok) fail(s, r);
   return r;
 }
 
+/** Records the first failure. */
 function fail(s: Session, r: Reply): void {
   if (s.status != "success") return;
-  if (r.malformed) { s.status = STATUS_PROTOCOL_ERROR; s.error = "malformed reply"; }
-  else if (r.error == 0) { s.status = STATUS_PROTOCOL_ERROR; s.error = "connection closed mid-reply"; }
-  else { s.status = statusForError(r.error); s.error = errorName(r.error); }
+  s.status = r.failStatus();
+  s.error = r.failReason();
 }
 
 /** PASV (EPSV for IPv6) and a data connection to the target's own address; null with s.listingError set if not. */
@@ -124,11 +118,6 @@ function summary(s: Session, greeted: bool): string {
   return line;
 }
 
-function firstLine(text: string): string {
-  const i = text.indexOf("\n");
-  return i < 0 ? text : text.substring(0, i);
-}
-
 function toOutput(s: Session, withService: bool, greeted: bool = true): Output {
   const out = new Output();
   out.status = s.status;
@@ -156,7 +145,7 @@ function run(input: Input): Output {
   const maxBytes = <i32>input.config.getInt("max_listing_bytes", 65536);
 
   const sock = Socket.connect(target.ip, target.port, timeout);
-  if (!sock.ok) return Output.fail(statusForError(sock.error, true), errorName(sock.error));
+  if (!sock.ok) return Output.ioFail(sock.error, true);
   const s = new Session();
   const greet = readReply(sock, timeout);
   if (!greet.ok) {

@@ -3,56 +3,22 @@
 // only) and against loopback servers that misbehave on purpose.
 //   npx vitest run plugins-wasm/ftp
 import { spawnSync } from 'node:child_process';
-import { connect, createServer, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packManifest } from '../../../src/authoring/pack.js';
-import { readPluginToml } from '../../../src/authoring/plugin-toml.js';
-import type { InvocationResult, LoadedPlugin, PluginRuntime } from '../../../src/sandbox/index.js';
-// @ts-expect-error plain ESM build script (JSDoc, no .d.ts)
-import { buildPlugin } from '../../../sdk/assemblyscript/scripts/build.mjs';
-// @ts-expect-error plain ESM module with JSDoc types
-import { startServices, stopServices } from '../../../test/support/services.mjs';
-import { tempDir, testRuntime } from '../../../test/sandbox/helpers/fixtures.js';
+import { connect, type Socket } from 'node:net';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { closedPort } from '../../../test/support/listeners.js';
+import { loopbackServer as server, usePlugin } from '../../../test/support/plugin-harness.js';
 
-const pluginDir = join(fileURLToPath(new URL('.', import.meta.url)), '..');
-// a private set of daemons (own run dir, ports shifted by 600), so another
-// suite force-stopping the shared set cannot pull the server away mid-test
-const SERVICES = { runDir: join(tmpdir(), 'wasmap-plugins-wasm-services'), portOffset: 600 };
 
 interface Running { name: string; host: string; port: number; extra: { banner: string; files: string[] } }
 
-let rt: PluginRuntime;
-let plugin: LoadedPlugin;
 let ftp: Running;
 
-beforeAll(async () => {
-  const { wasm } = (await buildPlugin(pluginDir, { readPluginToml, packManifest, outFile: join(tempDir('ftp'), 'ftp.wasm') })) as { wasm: Uint8Array };
-  rt = testRuntime({ workers: 1 });
-  plugin = await rt.load(wasm);
-  [ftp] = (await startServices(['ftp'], SERVICES)) as Running[];
-}, 120_000);
-afterAll(async () => {
-  await rt?.close();
-  await stopServices(['ftp'], SERVICES);
+const under = usePlugin('ftp', { services: ['ftp'], privateServices: true });
+beforeAll(() => {
+  ftp = under.service<Running>('ftp');
 });
 
-const scan = (port: number, config: Record<string, unknown> = {}): Promise<InvocationResult> =>
-  rt.invoke(plugin, { target: { ip: '127.0.0.1', port, transport: 'tcp' }, config });
-
-/** A loopback server running `onConn` per connection. */
-async function server(onConn: (s: Socket) => void, host = '127.0.0.1'): Promise<{ srv: Server; port: number; accepted: () => number }> {
-  let n = 0;
-  const srv = createServer((s) => {
-    n++;
-    s.on('error', () => {});
-    onConn(s);
-  });
-  await new Promise<void>((r) => srv.listen(0, host, r));
-  return { srv, port: (srv.address() as { port: number }).port, accepted: () => n };
-}
+const scan = under.scan;
 
 /** Answers each command line with the reply `replies` gives for it. */
 const scripted = (greeting: string, replies: (cmd: string) => string) => (s: Socket): void => {
@@ -185,7 +151,7 @@ describe('the ftp plugin on misbehaving servers', () => {
       c.startsWith('USER') ? '230 Logged in\r\n' : c === 'EPSV' ? `229 Entering Extended Passive Mode (|||${data.port}|)\r\n`
         : c === 'LIST' ? '150 Here comes the listing\r\n226 Done\r\n' : c === 'QUIT' ? '221 Bye\r\n' : '500 no\r\n'), '::1');
     try {
-      const r = await rt.invoke(plugin, { target: { ip: '::1', port, transport: 'tcp' } });
+      const r = await under.invoke({ target: { ip: '::1', port, transport: 'tcp' } });
       expect(r.status).toBe('success');
       expect(r.data).toMatchObject({ anonymous: true, listing: ['-rw-r--r--    1 0        0               5 Jan 01 00:00 v6.txt'] });
       expect(data.accepted()).toBe(1);
@@ -222,8 +188,6 @@ describe('the ftp plugin on misbehaving servers', () => {
   });
 
   it('says connection-refused for a closed port', async () => {
-    const { srv, port } = await server(() => {});
-    await new Promise<void>((r) => srv.close(() => r()));
-    expect(await scan(port)).toMatchObject({ status: 'connection-refused', error: 'ECONNREFUSED' });
+    expect(await scan(await closedPort())).toMatchObject({ status: 'connection-refused', error: 'ECONNREFUSED' });
   });
 });

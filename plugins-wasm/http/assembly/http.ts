@@ -5,7 +5,7 @@
 // parseResponse is pure: it looks at every byte received so far and says
 // PARSE_MORE (need more), PARSE_OK or PARSE_BAD (with a reason and what was
 // read). It never traps; the caps below bound what a hostile server costs.
-import { latin1 } from "@wasmap/sdk-assemblyscript";
+import { hexVal, isDigit, latin1 } from "@wasmap/sdk-assemblyscript";
 
 /** Status line + header fields, in bytes. */
 export const MAX_HEAD_BYTES = 32768;
@@ -81,8 +81,6 @@ function findHeadEnd(buf: Uint8Array, off: i32): i32 {
   return -1;
 }
 
-function isDigit(c: i32): bool { return c >= 0x30 && c <= 0x39; }
-
 /** Status line and fields of the message at `off`; returns the body offset, -1 for more, -2 bad (r.error). */
 function parseHead(r: Response, buf: Uint8Array, off: i32): i32 {
   const end = findHeadEnd(buf, off);
@@ -142,13 +140,6 @@ function contentLength(v: string): i64 {
     out = n;
   }
   return out;
-}
-
-function hexVal(c: i32): i32 {
-  if (c >= 0x30 && c <= 0x39) return c - 0x30;
-  if (c >= 0x61 && c <= 0x66) return c - 0x57;
-  if (c >= 0x41 && c <= 0x46) return c - 0x37;
-  return -1;
 }
 
 /** Index of the next LF at or after `from` within `cap` bytes; -1 more, -2 too long. */

@@ -7,7 +7,7 @@
 // (plugins-wasm/http, tls = false) and `https` (plugins-wasm/https, tls = true).
 import {
   ArrayWriter, ECONNRESET, ETIMEDOUT, Input, MapWriter, Output, STATUS_IO_TIMEOUT, STATUS_PROTOCOL_ERROR, STATUS_SUCCESS,
-  Service, Socket, Target, errorName, host_now_ms, register, statusForError,
+  Service, Socket, Target, concatBytes, deadlineIn, errorName, msUntil, register, statusForError,
 } from "@wasmap/sdk-assemblyscript";
 export { wasmap_abi_v1, wasmap_alloc, wasmap_free, wasmap_init, wasmap_run } from "@wasmap/sdk-assemblyscript";
 import { Header, PARSE_BAD, PARSE_MORE, PARSE_OK, Response, Url, extractTitle, parseResponse, resolveLocation } from "./http";
@@ -45,11 +45,11 @@ function requestHeaders(url: Url, s: Settings): Array<Header> {
 
 function exchange(t: Target, url: Url, s: Settings): Exchange {
   const x = new Exchange();
-  const sock = Socket.connect(t.ip, t.port, s.timeout);
+  const sock = Socket.connect(t.ip, t.port, msUntil(deadlineIn(s.timeout)));
   if (!sock.ok) { x.status = statusForError(sock.error, true); x.error = errorName(sock.error); return x; }
   if (s.tls) {
     // SNI only for a name: the host drops IP literals anyway
-    const rc = sock.tlsUpgrade(t.hostname, s.timeout);
+    const rc = sock.tlsUpgrade(t.hostname, msUntil(deadlineIn(s.timeout)));
     if (rc < 0) { x.status = statusForError(rc); x.error = "TLS handshake: " + errorName(rc); sock.close(); return x; }
     const info = sock.tlsInfo();
     if (info !== null) { x.tlsVersion = info.version; x.tlsCipher = info.cipher; }
@@ -61,20 +61,20 @@ function exchange(t: Target, url: Url, s: Settings): Exchange {
   if (sock.sendString(req) < 0) { x.status = statusForError(sock.error); x.error = "send: " + errorName(sock.error); sock.close(); return x; }
 
   const isHead = s.method == "HEAD";
-  const deadline = host_now_ms() + <i64>s.timeout;
+  const deadline = deadlineIn(s.timeout);
   // the head may take 32 KiB, then the body up to max_body
   const cap = 32768 + s.maxBody + 8192;
   let buf = new Uint8Array(0);
   let closed = false;
   let r = parseResponse(buf, isHead, s.maxBody, false);
   while (r.status == PARSE_MORE) {
-    const left = deadline - host_now_ms();
-    if (left <= 0 || buf.length >= cap) {
-      x.status = left <= 0 ? STATUS_IO_TIMEOUT : STATUS_PROTOCOL_ERROR;
-      x.error = left <= 0 ? "timed out reading the response" : "response framing needs more than " + cap.toString() + " bytes";
+    const left = msUntil(deadline);
+    if (left == 0 || buf.length >= cap) {
+      x.status = left == 0 ? STATUS_IO_TIMEOUT : STATUS_PROTOCOL_ERROR;
+      x.error = left == 0 ? "timed out reading the response" : "response framing needs more than " + cap.toString() + " bytes";
       break;
     }
-    const got = sock.recv(min(READ_CHUNK, cap - buf.length), <i32>left);
+    const got = sock.recv(min(READ_CHUNK, cap - buf.length), left);
     if (got === null) {
       const e = sock.error;
       if (e == ETIMEDOUT) { x.status = STATUS_IO_TIMEOUT; x.error = "timed out reading the response"; break; }
@@ -83,10 +83,7 @@ function exchange(t: Target, url: Url, s: Settings): Exchange {
     } else if (got!.length == 0) {
       closed = true;
     } else {
-      const joined = new Uint8Array(buf.length + got.length);
-      joined.set(buf, 0);
-      joined.set(got!, buf.length);
-      buf = joined;
+      buf = concatBytes(buf, got!);
     }
     r = parseResponse(buf, isHead, s.maxBody, closed);
   }
@@ -129,13 +126,13 @@ function service(name: string, server: string): Service {
   if (sp >= 0) s.extrainfo = server.substring(sp + 1).replaceAll("(", "").replaceAll(")", "");
   if (prod == "nginx") {
     s.product = "nginx";
-    if (ver.length > 0) s.cpe = ["cpe:/a:igor_sysoev:nginx:" + ver];
+    s.addVersionCpe("igor_sysoev", "nginx");
   } else if (prod == "Apache") {
     s.product = "Apache httpd";
-    if (ver.length > 0) s.cpe = ["cpe:/a:apache:http_server:" + ver];
+    s.addVersionCpe("apache", "http_server");
   } else if (prod == "lighttpd") {
     s.product = "lighttpd";
-    if (ver.length > 0) s.cpe = ["cpe:/a:lighttpd:lighttpd:" + ver];
+    s.addVersionCpe("lighttpd", "lighttpd");
   } else {
     s.product = prod;
   }

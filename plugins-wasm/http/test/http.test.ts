@@ -14,14 +14,8 @@ import { connect as tlsConnect } from 'node:tls';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packManifest } from '../../../src/authoring/pack.js';
-import { readPluginToml } from '../../../src/authoring/plugin-toml.js';
-import type { InvocationResult, LoadedPlugin, PluginRuntime } from '../../../src/sandbox/index.js';
-// @ts-expect-error plain ESM build script (JSDoc, no .d.ts)
-import { buildPlugin } from '../../../sdk/assemblyscript/scripts/build.mjs';
-// @ts-expect-error plain ESM module with JSDoc types
-import { startServices, stopServices } from '../../../test/support/services.mjs';
-import { tempDir, testRuntime } from '../../../test/sandbox/helpers/fixtures.js';
+import type { InvocationResult, LoadedPlugin } from '../../../src/sandbox/index.js';
+import { usePlugin } from '../../../test/support/plugin-harness.js';
 
 const here = join(fileURLToPath(new URL('.', import.meta.url)), '..');
 const repo = join(here, '..', '..');
@@ -66,34 +60,24 @@ function rawExchange(port: number, request: string, tls = false): Promise<Buffer
   });
 }
 
-let rt: PluginRuntime;
+const under = usePlugin('http', { services: ['http', 'https'], also: ['https'], harness: true });
 let http: LoadedPlugin;
 let https: LoadedPlugin;
-let harness: LoadedPlugin;
 let nginx: Running;
 let nginxTls: Running;
 
-beforeAll(async () => {
-  const dir = tempDir('http-plugin');
-  const build = async (d: string, out: string): Promise<Uint8Array> =>
-    ((await buildPlugin(d, { readPluginToml, packManifest, outFile: join(dir, out) })) as { wasm: Uint8Array }).wasm;
-  rt = testRuntime({ workers: 1 });
-  http = await rt.load(await build(here, 'http.wasm'));
-  https = await rt.load(await build(join(here, '..', 'https'), 'https.wasm'));
-  harness = await rt.load(await build(join(here, 'test', 'harness'), 'h.wasm'));
-  [nginx, nginxTls] = (await startServices(['http', 'https'])) as Running[];
-}, 180_000);
-
-afterAll(async () => {
-  await rt?.close();
-  await stopServices(['http', 'https']);
+beforeAll(() => {
+  http = under.plugin;
+  https = under.other('https');
+  nginx = under.service<Running>('http');
+  nginxTls = under.service<Running>('https');
 });
 
 const scan = (p: LoadedPlugin, port: number, config: Record<string, unknown> = {}, hostname?: string): Promise<InvocationResult> =>
-  rt.invoke(p, { target: { ip: '127.0.0.1', port, transport: 'tcp', ...(hostname ? { hostname } : {}) }, config });
+  under.scanWith(p, port, config, hostname ? { hostname } : {});
 
 async function drive(op: string, cases: unknown[], opts: Record<string, unknown> = {}): Promise<unknown[]> {
-  const r = await rt.invoke(harness, { context: { op, cases, closed: false, head: false, max_body: 65536, base: [], ...opts } });
+  const r = await under.parse({ op, cases, closed: false, head: false, max_body: 65536, base: [], ...opts });
   if (r.status !== 'success') throw new Error(`harness ${op}: ${r.status} ${r.error ?? ''}`);
   return r.data as unknown[];
 }
@@ -175,7 +159,7 @@ describe('the https plugin on the real nginx', () => {
   });
 
   it('also speaks TLS as the http plugin when the target says tls', async () => {
-    const r = await rt.invoke(http, { target: { ip: '127.0.0.1', port: nginxTls.port, transport: 'tcp', tls: true } });
+    const r = await under.scanWith(http, nginxTls.port, {}, { tls: true });
     expect(r.status).toBe('success');
     expect((r.data as HttpData).request.url).toBe(`https://127.0.0.1:${nginxTls.port}/`);
     expect((r.data as HttpData).response.title).toBe(nginxTls.extra.title);

@@ -3,8 +3,8 @@
 // server enforces it) and reports every STAT key verbatim, as BinaryEdge's
 // memcached module does: pid, version, uptime, curr_connections, …
 import {
-  Input, MapWriter, Output, STATUS_IO_TIMEOUT, STATUS_PROTOCOL_ERROR, Service, Socket, errorName, nowMs,
-  register, statusForError,
+  Input, MapWriter, Output, STATUS_IO_TIMEOUT, STATUS_PROTOCOL_ERROR, Service, Socket, concatBytes, deadlineIn, errorName,
+  msUntil, register, statusForError,
 } from "@wasmap/sdk-assemblyscript";
 import { MALFORMED, NEED_MORE, REFUSED, Stats, parseStats } from "./stats";
 export { wasmap_abi_v1, wasmap_alloc, wasmap_free, wasmap_init, wasmap_run } from "@wasmap/sdk-assemblyscript";
@@ -13,12 +13,7 @@ export { wasmap_abi_v1, wasmap_alloc, wasmap_free, wasmap_init, wasmap_run } fro
 const MAX_REPLY: i32 = 65536;
 
 function memcachedService(version: string): Service {
-  const s = new Service("memcached");
-  s.product = "Memcached";
-  s.version = version;
-  if (version.length > 0) s.cpe = ["cpe:/a:memcached:memcached:" + version];
-  s.confidence = version.length > 0 ? 1.0 : 0.9;
-  return s;
+  return Service.of("memcached", "Memcached", version, version.length > 0 ? 1.0 : 0.9).addVersionCpe("memcached", "memcached");
 }
 
 /** The table's line (A8): who, open or not, how much it caches. */
@@ -49,27 +44,23 @@ function run(input: Input): Output {
   if (t === null) return Output.fail(STATUS_PROTOCOL_ERROR, "no target");
   const timeout = <i32>input.config.getInt("timeout_ms", 3000);
 
-  // every wait ends inside the default 10 s wall time, so a slow server still yields a partial result
-  const hardEnd = nowMs() + 9000;
-  const sock = Socket.connect(t.ip, t.port, timeout);
-  if (!sock.ok) return Output.fail(statusForError(sock.error, true), errorName(sock.error));
-  if (sock.sendString("stats\r\n") < 0) return Output.fail(statusForError(sock.error), errorName(sock.error));
+  // every wait ends inside the invocation's wall time, so a slow server still yields a partial result
+  const sock = Socket.connect(t.ip, t.port, msUntil(deadlineIn(timeout)));
+  if (!sock.ok) return Output.ioFail(sock.error, true);
+  if (sock.sendString("stats\r\n") < 0) return Output.ioFail(sock.error);
 
-  const deadline = min(nowMs() + <i64>timeout, hardEnd);
+  const deadline = deadlineIn(timeout);
   let buf = new Uint8Array(0);
   let st = parseStats(buf);
   while (st.state == NEED_MORE) {
     if (buf.length >= MAX_REPLY) { sock.close(); return result(st, STATUS_PROTOCOL_ERROR, "stats reply longer than " + MAX_REPLY.toString() + " bytes"); }
-    const left = deadline - nowMs();
-    if (left <= 0) { sock.close(); return result(st, STATUS_IO_TIMEOUT, "stats reply incomplete after " + timeout.toString() + " ms"); }
-    const got = sock.recv(MAX_REPLY - buf.length, <i32>left);
+    const left = msUntil(deadline);
+    if (left == 0) { sock.close(); return result(st, STATUS_IO_TIMEOUT, "stats reply incomplete after " + timeout.toString() + " ms"); }
+    const got = sock.recv(MAX_REPLY - buf.length, left);
     if (got === null) { sock.close(); return result(st, statusForError(sock.error), errorName(sock.error)); }
     const chunk = got!;
     if (chunk.length == 0) return result(st, STATUS_PROTOCOL_ERROR, "connection closed mid-reply");
-    const joined = new Uint8Array(buf.length + chunk.length);
-    joined.set(buf, 0);
-    joined.set(chunk, buf.length);
-    buf = joined;
+    buf = concatBytes(buf, chunk);
     st = parseStats(buf);
   }
   sock.close();

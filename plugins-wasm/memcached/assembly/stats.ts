@@ -3,6 +3,7 @@
 // "General-purpose statistics"): `STAT <name> <value>\r\n` lines ended by
 // `END\r\n`, or one error line. A pure function over the bytes so far, so
 // every cut or hostile reply can be fed to it directly (test/harness).
+import { latin1 } from "@wasmap/sdk-assemblyscript";
 
 /** A longer line is refused (memcached's are < 100 bytes). */
 export const MAX_LINE: i32 = 1024;
@@ -28,12 +29,6 @@ export class Stats {
     for (let i = 0; i < this.keys.length; i++) if (this.keys[i] == key) return this.values[i];
     return "";
   }
-}
-
-function latin1(b: Uint8Array, start: i32, end: i32): string {
-  let s = "";
-  for (let i = start; i < end; i++) s += String.fromCharCode(b[i]);
-  return s;
 }
 
 function startsWith(b: Uint8Array, start: i32, end: i32, word: string): bool {

@@ -3,15 +3,11 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packManifest } from '../../../src/authoring/pack.js';
-import { readPluginToml } from '../../../src/authoring/plugin-toml.js';
-import type { LoadedPlugin, PluginRuntime } from '../../../src/sandbox/index.js';
-// @ts-expect-error plain ESM build script (JSDoc, no .d.ts)
-import { buildPlugin } from '../../../sdk/assemblyscript/scripts/build.mjs';
 // @ts-expect-error plain ESM module with JSDoc types
 import { startServices, stopServices } from '../../../test/support/services.mjs';
-import { tempDir, testRuntime } from '../../../test/sandbox/helpers/fixtures.js';
+import { tempDir } from '../../../test/sandbox/helpers/fixtures.js';
 import { closedPort as freePort } from '../../../test/support/listeners.js';
+import { bundledPluginFile, usePlugin } from '../../../test/support/plugin-harness.js';
 import { gnutlsServUnavailable, startGnutlsServ, type GnutlsServ } from '../../ssl/test/gnutls-serv.js';
 
 const here = join(fileURLToPath(new URL('.', import.meta.url)), '..');
@@ -75,12 +71,6 @@ function runCli(args: string[]): Promise<{ code: number | null; stdout: string; 
   });
 }
 
-const build = async (name: string, out: string): Promise<{ file: string; wasm: Uint8Array }> => {
-  const file = join(out, `${name}.wasm`);
-  const r = (await buildPlugin(join(repo, 'plugins-wasm', name), { readPluginToml, packManifest, outFile: file })) as { wasm: Uint8Array };
-  return { file, wasm: r.wasm };
-};
-
 describe('the misconfig evaluator, on a real scan of real daemons through the CLI', () => {
   const ports = new Map<string, number>();
   const extra = new Map<string, Record<string, unknown>>();
@@ -91,9 +81,9 @@ describe('the misconfig evaluator, on a real scan of real daemons through the CL
   let stderr = '';
 
   beforeAll(async () => {
-    const out = tempDir('misconfig-cli');
+    // the builds `npm run build` left in dist/plugins (compiled again only where their sources changed since)
     const files: string[] = [];
-    for (const name of [...SCANNERS, 'ssl', 'misconfig']) files.push((await build(name, out)).file);
+    for (const name of [...SCANNERS, 'ssl', 'misconfig']) files.push(await bundledPluginFile(name));
     for (const s of (await startServices(SERVICES)) as Running[]) {
       ports.set(s.name, s.port);
       extra.set(s.name, s.extra ?? {});
@@ -109,12 +99,12 @@ describe('the misconfig evaluator, on a real scan of real daemons through the CL
       ports.set('gnutls-weak', gnutls[0]!.port);
       ports.set('gnutls-insecure', gnutls[1]!.port);
     }
-    // --profile ports: only the plugins built here run (the default profile would run the bundled copies in dist/plugins instead)
+    // --profile ports: only the plugins named here run (the default profile would run every bundled plugin)
     const r = await runCli(['scan', '127.0.0.1', '-p', [...ports.values()].join(','), '--profile', 'ports', ...files.flatMap((f) => ['--plugin', f]), '-f', 'jsonl', '-q']);
     stderr = r.stderr;
     events = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as ScanEvent);
     findings = events.filter((e) => e.origin.type === 'misconfig').flatMap((e) => e.result.findings ?? []);
-  }, 120_000);
+  }, 240_000); // nine daemons, two gnutls-serv and a whole scan: minutes on a loaded machine
   afterAll(async () => {
     if (authRedis?.proc.pid) authRedis.proc.kill('SIGTERM');
     for (const g of gnutls) await g.stop();
@@ -290,19 +280,10 @@ const opensslText = (d: Date): string => {
 };
 
 describe('the misconfig evaluator, on hand-built contexts for what the test daemons do not exhibit', () => {
-  let rt: PluginRuntime;
-  let plugin: LoadedPlugin;
-
-  beforeAll(async () => {
-    rt = testRuntime({ workers: 1 });
-    plugin = await rt.load((await build('misconfig', tempDir('misconfig-unit'))).wasm);
-  });
-  afterAll(async () => {
-    await rt?.close();
-  });
+  const misconfig = usePlugin('misconfig');
 
   const evaluate = async (results: Record<string, unknown>[], config: Record<string, unknown> = {}): Promise<{ findings: Finding[]; data: unknown }> => {
-    const r = await rt.invoke(plugin, { config, context: { asset: { ip: '127.0.0.1' }, open_ports: [], banners: [], service_fingerprints: [], plugin_results: results } });
+    const r = await misconfig.invoke({ config, context: { asset: { ip: '127.0.0.1' }, open_ports: [], banners: [], service_fingerprints: [], plugin_results: results } });
     expect(r.status, r.error).toBe('success');
     return { findings: (r.findings as Finding[] | undefined) ?? [], data: r.data };
   };
@@ -385,7 +366,7 @@ describe('the misconfig evaluator, on hand-built contexts for what the test daem
       fallback: { supports_fallback_scsv: false, ssl_version: 'tlsv1_1' },
       heartbeat: { supports_heartbeat_extension: true, ssl_version: 'tlsv1_2' },
     };
-    const r = await rt.invoke(plugin, { context: { asset: { ip: '127.0.0.1' }, open_ports: [], banners: [], service_fingerprints: [], plugin_results: [
+    const r = await misconfig.invoke({ context: { asset: { ip: '127.0.0.1' }, open_ports: [], banners: [], service_fingerprints: [], plugin_results: [
       result('ssl', 8443, { vulnerabilities: bad }),
       // fine, undecided, or ill-typed: nothing
       result('ssl', 1, { vulnerabilities: { rc4: { supports_rc4: false }, sweet32: { supports_64bit_block_ciphers: false }, renegotiation: { supports_secure_renegotiation: true },
@@ -411,9 +392,9 @@ describe('the misconfig evaluator, on hand-built contexts for what the test daem
   });
 
   it('sums up its findings by severity, worst first, or says there are none', async () => {
-    const one = await rt.invoke(plugin, { context: { asset: { ip: '127.0.0.1' }, plugin_results: [result('postgresql', 5432, { auth_method: 'trust' })] } });
+    const one = await misconfig.invoke({ context: { asset: { ip: '127.0.0.1' }, plugin_results: [result('postgresql', 5432, { auth_method: 'trust' })] } });
     expect(one.summary).toBe('1 finding: 1 critical');
-    const none = await rt.invoke(plugin, { context: { asset: { ip: '127.0.0.1' }, plugin_results: [result('redis', 6379, { auth_required: true })] } });
+    const none = await misconfig.invoke({ context: { asset: { ip: '127.0.0.1' }, plugin_results: [result('redis', 6379, { auth_required: true })] } });
     expect(none.summary).toBe('no findings');
   });
 

@@ -6,7 +6,7 @@
 // `listen_ms`, then sends DISCONNECT. Publishes nothing.
 import {
   ArrayWriter, ETIMEDOUT, Input, MapWriter, Output, STATUS_PROTOCOL_ERROR, Service, Socket,
-  errorName, nowMs, register, statusForError,
+  deadlineIn, errorName, msUntil, register, statusForError,
 } from "@wasmap/sdk-assemblyscript";
 import {
   Connack, MALFORMED, NEED_MORE, PUBLISH, Packet, SUBACK, connectPacket, disconnectPacket,
@@ -52,10 +52,10 @@ function nextPacket(sock: Socket, deadline: i64): Packet {
   while (true) {
     const p = readPacket(buf, used);
     if (p.state != NEED_MORE) return p;
-    const left = deadline - nowMs();
-    if (left <= 0) { sock.error = ETIMEDOUT; return p; }
+    const left = msUntil(deadline);
+    if (left == 0) { sock.error = ETIMEDOUT; return p; }
     if (received >= MAX_LISTEN_BYTES) { sock.error = ETIMEDOUT; return p; }
-    const got = sock.recv(min(65536, MAX_LISTEN_BYTES - received), <i32>left);
+    const got = sock.recv(min(65536, MAX_LISTEN_BYTES - received), left);
     if (got === null) return p;
     const chunk = got!;
     if (chunk.length == 0) { sock.error = 0; return p; }
@@ -114,7 +114,7 @@ function result(s: Session, status: string, error: string): Output {
   if (v.startsWith("mosquitto version ")) {
     svc.product = "Mosquitto";
     svc.version = v.substring(18);
-    svc.cpe = ["cpe:/a:eclipse:mosquitto:" + svc.version];
+    svc.addVersionCpe("eclipse", "mosquitto");
   } else if (v.length > 0) svc.extrainfo = v;
   out.service = svc;
   return out;
@@ -132,22 +132,21 @@ function run(input: Input): Output {
   received = 0;
   const s = new Session();
 
-  // every wait ends inside the default 10 s wall time, so a slow server still yields a partial result
-  const hardEnd = nowMs() + 9000;
-  const sock = Socket.connect(t.ip, t.port, timeout);
-  if (!sock.ok) return Output.fail(statusForError(sock.error, true), errorName(sock.error));
+  // every wait ends inside the invocation's wall time, so a slow server still yields a partial result
+  const sock = Socket.connect(t.ip, t.port, msUntil(deadlineIn(timeout)));
+  if (!sock.ok) return Output.ioFail(sock.error, true);
   if (t.tls || t.port == 8883) {
-    if (sock.tlsUpgrade(t.hostname, timeout) < 0) return Output.fail(statusForError(sock.error), "TLS: " + errorName(sock.error));
+    if (sock.tlsUpgrade(t.hostname, msUntil(deadlineIn(timeout))) < 0) return Output.fail(statusForError(sock.error), "TLS: " + errorName(sock.error));
     const info = sock.tlsInfo();
     if (info !== null) { s.tlsVersion = info.version; s.tlsCipher = info.cipher; }
   }
-  if (sock.send(connectPacket("wasmap-" + randomHex(12), 60)) < 0) return Output.fail(statusForError(sock.error), errorName(sock.error));
+  if (sock.send(connectPacket("wasmap-" + randomHex(12), 60)) < 0) return Output.ioFail(sock.error);
 
-  const p = nextPacket(sock, min(nowMs() + <i64>timeout, hardEnd));
+  const p = nextPacket(sock, deadlineIn(timeout));
   if (p.state == MALFORMED) return Output.fail(STATUS_PROTOCOL_ERROR, p.reason);
   if (p.state == NEED_MORE) {
     if (sock.error == 0) return Output.fail(STATUS_PROTOCOL_ERROR, "connection closed before CONNACK");
-    return Output.fail(statusForError(sock.error), errorName(sock.error));
+    return Output.ioFail(sock.error);
   }
   const c = parseConnack(buf, p);
   if (!c.ok) return Output.fail(STATUS_PROTOCOL_ERROR, "first packet is not a CONNACK (type " + p.type.toString() + ")");
@@ -157,7 +156,7 @@ function run(input: Input): Output {
 
   const filters: string[] = ["#", "$SYS/#"];
   if (sock.send(subscribePacket(1, filters)) < 0) return result(s, statusForError(sock.error), errorName(sock.error));
-  const deadline = min(nowMs() + <i64>listenMs, hardEnd);
+  const deadline = deadlineIn(listenMs);
   let status = "success";
   let error = "";
   while (true) {

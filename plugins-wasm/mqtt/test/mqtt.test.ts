@@ -1,20 +1,14 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packManifest } from '../../../src/authoring/pack.js';
-import { readPluginToml } from '../../../src/authoring/plugin-toml.js';
-import type { InvocationResult, LoadedPlugin, PluginRuntime } from '../../../src/sandbox/index.js';
-// @ts-expect-error plain ESM build script (JSDoc, no .d.ts)
-import { buildPlugin } from '../../../sdk/assemblyscript/scripts/build.mjs';
+import type { InvocationResult } from '../../../src/sandbox/index.js';
 // @ts-expect-error plain ESM module with JSDoc types
-import { ensureCertificate, startServices, stopServices } from '../../../test/support/services.mjs';
-import { tcpServer, tempDir, testRuntime, type TestServer } from '../../../test/sandbox/helpers/fixtures.js';
-import { closedPort as freePort, waitForPort } from '../../../test/support/listeners.js';
+import { ensureCertificate } from '../../../test/support/services.mjs';
+import { tcpServer, tempDir, type TestServer } from '../../../test/sandbox/helpers/fixtures.js';
+import { usePlugin } from '../../../test/support/plugin-harness.js';
 
-const here = join(fileURLToPath(new URL('.', import.meta.url)), '..');
 
 interface Running { name: string; host: string; port: number; extra: { retained: Record<string, string> } }
 interface TopicOut { topic: string; payload: Uint8Array; payload_length: number; retained: boolean }
@@ -43,56 +37,36 @@ function capture(port: number, ms: number): Promise<Buffer> {
 }
 
 describe('the mqtt scanner plugin, on real mosquitto brokers', () => {
-  let rt: PluginRuntime;
-  let hrt: PluginRuntime;
-  let plugin: LoadedPlugin;
-  let harness: LoadedPlugin;
+  const under = usePlugin('mqtt', { services: ['mqtt'], harness: true });
   let broker: Running;
   let stream: Buffer;
-  let locked: ChildProcess | undefined;
   let lockedPort = 0;
-  let tlsBroker: ChildProcess | undefined;
   let tlsPort = 0;
 
   beforeAll(async () => {
-    const out = tempDir('mqtt-plugin');
-    const built = (await buildPlugin(here, { readPluginToml, packManifest, outFile: join(out, 'mqtt.wasm') })) as { wasm: Uint8Array };
-    const h = (await buildPlugin(join(here, 'test', 'harness'), { readPluginToml, packManifest, outFile: join(out, 'harness.wasm') })) as { wasm: Uint8Array };
-    rt = testRuntime({ workers: 1 });
-    plugin = await rt.load(built.wasm);
-    // the harness parses every prefix of a real reply in one call: more CPU than a probe may use
-    hrt = testRuntime({ workers: 1, limits: { cpu_ms: 8000 } });
-    harness = await hrt.load(h.wasm);
-    [broker] = (await startServices(['mqtt'])) as Running[];
+    broker = under.service<Running>('mqtt');
     stream = await capture(broker.port, 700);
-    // a second mosquitto that refuses anonymous clients, on a free high loopback port, stopped by PID below
-    lockedPort = await freePort();
-    const conf = join(out, 'locked.conf');
-    writeFileSync(conf, `per_listener_settings false\nallow_anonymous false\npersistence false\nlistener ${lockedPort} 127.0.0.1\n`);
-    locked = spawn('/usr/sbin/mosquitto', ['-c', conf], { stdio: 'ignore' });
-    await waitForPort(lockedPort);
+    // a second mosquitto that refuses anonymous clients, on a free high loopback port, stopped by PID after the file
+    const out = tempDir('mqtt-plugin');
+    ({ port: lockedPort } = await under.daemon('/usr/sbin/mosquitto', (port) => {
+      const conf = join(out, 'locked.conf');
+      writeFileSync(conf, `per_listener_settings false\nallow_anonymous false\npersistence false\nlistener ${port} 127.0.0.1\n`);
+      return ['-c', conf];
+    }));
     // and one that speaks MQTT over TLS only (as on 8883), with the tests' self-signed certificate
     const { cert, key } = ensureCertificate() as { cert: string; key: string };
-    tlsPort = await freePort();
-    const tlsConf = join(out, 'tls.conf');
-    writeFileSync(tlsConf, `per_listener_settings false\nallow_anonymous true\npersistence false\nlistener ${tlsPort} 127.0.0.1\ncertfile ${cert}\nkeyfile ${key}\n`);
-    tlsBroker = spawn('/usr/sbin/mosquitto', ['-c', tlsConf], { stdio: 'ignore' });
-    await waitForPort(tlsPort);
-  });
-  afterAll(async () => {
-    await rt?.close();
-    await hrt?.close();
-    for (const p of [locked, tlsBroker]) if (p?.pid && p.exitCode === null) process.kill(p.pid, 'SIGTERM');
-    await stopServices(['mqtt']);
+    ({ port: tlsPort } = await under.daemon('/usr/sbin/mosquitto', (port) => {
+      const tlsConf = join(out, 'tls.conf');
+      writeFileSync(tlsConf, `per_listener_settings false\nallow_anonymous true\npersistence false\nlistener ${port} 127.0.0.1\ncertfile ${cert}\nkeyfile ${key}\n`);
+      return ['-c', tlsConf];
+    }));
   });
 
-  const scan = (port: number, config: Record<string, unknown> = {}): Promise<InvocationResult> =>
-    rt.invoke(plugin, { target: { ip: '127.0.0.1', port, transport: 'tcp' }, config });
-  const parse = (bytes: Uint8Array): Promise<InvocationResult> =>
-    hrt.invoke(harness, { target: { ip: '127.0.0.1', port: 1, transport: 'tcp' }, config: {}, context: { banner: bytes } });
+  const scan = under.scan;
+  const parse = (bytes: Uint8Array): Promise<InvocationResult> => under.parse({ banner: bytes });
 
   it('is an active scanner for ports 1883 and 8883 or any port named mqtt', () => {
-    expect(plugin.manifest).toMatchObject({
+    expect(under.plugin.manifest).toMatchObject({
       name: 'mqtt', kind: 'scanner', capabilities: ['network'],
       match: { ports: [1883, 8883], services: ['mqtt'], transport: 'tcp' },
     });
@@ -139,7 +113,7 @@ describe('the mqtt scanner plugin, on real mosquitto brokers', () => {
   });
 
   it('speaks MQTT over TLS when the target is TLS, and says which TLS it got', async () => {
-    const r = await rt.invoke(plugin, { target: { ip: '127.0.0.1', port: tlsPort, transport: 'tcp', tls: true }, config: { listen_ms: 500 } });
+    const r = await under.scan(tlsPort, { listen_ms: 500 }, { tls: true });
     expect(r.status).toBe('success');
     const d = r.data as MqttData & { tls: { version: string; cipher: string } };
     expect(d).toMatchObject({ connected: true, auth_required: false, connack: { return_code: 0 } });
@@ -149,7 +123,7 @@ describe('the mqtt scanner plugin, on real mosquitto brokers', () => {
   });
 
   it('fails a plain-text broker reached as TLS with the TLS error, not a hang', async () => {
-    const r = await rt.invoke(plugin, { target: { ip: '127.0.0.1', port: broker.port, transport: 'tcp', tls: true }, config: { timeout_ms: 1000 } });
+    const r = await under.scan(broker.port, { timeout_ms: 1000 }, { tls: true });
     expect(r.status).not.toBe('success');
     expect(r.error).toMatch(/^TLS: /);
   });

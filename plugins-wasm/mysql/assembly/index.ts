@@ -56,13 +56,13 @@ function serviceFor(h: Handshake): Service | null {
     if (ver.startsWith("5.5.5-")) ver = ver.substring(6);
     s.version = ver;
     if (v.length > at + 9 && v.charAt(at + 8) == "-") s.extrainfo = v.substring(at + 9);
-    s.cpe.push("cpe:/a:mariadb:mariadb:" + ver);
+    s.addCpe("mariadb", "mariadb");
   } else {
     s.product = "MySQL";
     const dash = v.indexOf("-");
     s.version = dash >= 0 ? v.substring(0, dash) : v;
     if (dash >= 0) s.extrainfo = v.substring(dash + 1);
-    s.cpe.push("cpe:/a:oracle:mysql:" + s.version);
+    s.addCpe("oracle", "mysql");
   }
   if (s.extrainfo.includes("deb")) s.cpe.push("cpe:/o:debian:debian_linux");
   else if (s.extrainfo.includes("ubuntu")) s.cpe.push("cpe:/o:canonical:ubuntu_linux");
@@ -85,14 +85,14 @@ function run(input: Input): Output {
   const target = input.target!;
   const timeout = <i32>input.config.getInt("timeout_ms", 3000);
   const sock = Socket.connect(target.ip, target.port, timeout);
-  if (!sock.ok) return Output.fail(statusForError(sock.error, true), errorName(sock.error));
+  if (!sock.ok) return Output.ioFail(sock.error, true);
 
   // packet header: 3-byte little-endian payload length, 1-byte sequence id (0)
   const head = sock.readExactly(4, timeout);
   if (head === null) {
     const err = sock.error;
     sock.close();
-    return err == 0 ? Output.fail(STATUS_PROTOCOL_ERROR, "closed before a packet header") : Output.fail(statusForError(err), errorName(err));
+    return err == 0 ? Output.fail(STATUS_PROTOCOL_ERROR, "closed before a packet header") : Output.ioFail(err);
   }
   const len = <i32>head[0] | (<i32>head[1] << 8) | (<i32>head[2] << 16);
   if (len == 0 || len > MAX_PACKET_BYTES || head[3] != 0) {

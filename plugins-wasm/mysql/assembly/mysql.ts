@@ -4,6 +4,7 @@
 // https://mariadb.com/kb/en/connection/#initial-handshake-packet
 // Every field is bounds-checked: a short packet yields the fields before the
 // cut and `truncated`, never a read past the end.
+import { latin1 } from "@wasmap/sdk-assemblyscript";
 
 /** Largest first packet read (a real greeting is ~100 bytes; the length field allows 16 MiB). */
 export const MAX_PACKET_BYTES: i32 = 4096;
@@ -92,12 +93,6 @@ class Reader {
     this.pos = this.b.length;
     return s;
   }
-}
-
-function latin1(b: Uint8Array, from: i32, to: i32): string {
-  let s = "";
-  for (let i = from; i < to; i++) s += String.fromCharCode(b[i]);
-  return s;
 }
 
 /** Parses the payload (without the 4-byte header) of the server's first packet. */

@@ -3,24 +3,12 @@
 // servers replaying cut, hostile or error greetings.
 //   npx vitest run plugins-wasm/mysql
 import { spawnSync } from 'node:child_process';
-import { connect, createServer, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packManifest } from '../../../src/authoring/pack.js';
-import { readPluginToml } from '../../../src/authoring/plugin-toml.js';
-import type { InvocationResult, LoadedPlugin, PluginRuntime } from '../../../src/sandbox/index.js';
-// @ts-expect-error plain ESM build script (JSDoc, no .d.ts)
-import { buildPlugin } from '../../../sdk/assemblyscript/scripts/build.mjs';
-// @ts-expect-error plain ESM module with JSDoc types
-import { startServices, stopServices } from '../../../test/support/services.mjs';
-import { tempDir, testRuntime } from '../../../test/sandbox/helpers/fixtures.js';
+import { connect } from 'node:net';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { InvocationResult } from '../../../src/sandbox/index.js';
+import { closedPort } from '../../../test/support/listeners.js';
+import { loopbackServer as server, usePlugin } from '../../../test/support/plugin-harness.js';
 
-const pluginDir = join(fileURLToPath(new URL('.', import.meta.url)), '..');
-// a private set of daemons (own run dir, ports shifted by 600), so another
-// suite force-stopping the shared set cannot pull the server away mid-test
-const SERVICES = { runDir: join(tmpdir(), 'wasmap-plugins-wasm-services'), portOffset: 600 };
 
 interface Running { name: string; host: string; port: number; extra: { version: string; socket: string; user: string } }
 interface MysqlData {
@@ -29,23 +17,15 @@ interface MysqlData {
   auth_plugin_name?: string; error?: { code: number; sql_state?: string; message: string };
 }
 
-let rt: PluginRuntime;
-let plugin: LoadedPlugin;
 let db: Running;
 
-beforeAll(async () => {
-  const { wasm } = (await buildPlugin(pluginDir, { readPluginToml, packManifest, outFile: join(tempDir('mysql'), 'mysql.wasm') })) as { wasm: Uint8Array };
-  rt = testRuntime({ workers: 1 });
-  plugin = await rt.load(wasm);
-  [db] = (await startServices(['mysql'], SERVICES)) as Running[];
-}, 120_000);
-afterAll(async () => {
-  await rt?.close();
-  await stopServices(['mysql'], SERVICES);
+const under = usePlugin('mysql', { services: ['mysql'], privateServices: true, config: { timeout_ms: 2000 } });
+beforeAll(() => {
+  db = under.service<Running>('mysql');
 });
 
 const scan = (port: number): Promise<InvocationResult> =>
-  rt.invoke(plugin, { target: { ip: '127.0.0.1', port, transport: 'tcp' }, config: { timeout_ms: 2000 } });
+  under.scan(port);
 
 /** One query through the mariadb client over the server's Unix socket, as its root user. */
 const sql = (query: string): string =>
@@ -62,15 +42,6 @@ function greeting(port: number): Promise<Buffer> {
     });
     s.on('error', reject);
   });
-}
-
-async function server(onConn: (s: Socket) => void): Promise<{ srv: Server; port: number }> {
-  const srv = createServer((s) => {
-    s.on('error', () => {});
-    onConn(s);
-  });
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  return { srv, port: (srv.address() as { port: number }).port };
 }
 
 /** A packet with sequence id 0 around `payload`. */
@@ -184,8 +155,6 @@ describe('the mysql plugin on other first packets', () => {
   });
 
   it('says connection-refused for a closed port', async () => {
-    const { srv, port } = await server(() => {});
-    await new Promise<void>((r) => srv.close(() => r()));
-    expect(await scan(port)).toMatchObject({ status: 'connection-refused', error: 'ECONNREFUSED' });
+    expect(await scan(await closedPort())).toMatchObject({ status: 'connection-refused', error: 'ECONNREFUSED' });
   });
 });

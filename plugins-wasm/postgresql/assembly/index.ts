@@ -186,7 +186,7 @@ function toOutput(s: Session, user: string): Output {
       svc.version = sp >= 0 ? v.substring(0, sp) : v;
       if (sp >= 0) svc.extrainfo = v.substring(sp + 1).replace("(", "").replace(")", "");
     }
-    svc.cpe.push("cpe:/a:postgresql:postgresql" + (svc.version.length > 0 ? ":" + svc.version : ""));
+    svc.addCpe("postgresql", "postgresql");
     svc.confidence = 1.0;
     out.service = svc;
   }

@@ -7,24 +7,10 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packManifest } from '../../../src/authoring/pack.js';
-import { readPluginToml } from '../../../src/authoring/plugin-toml.js';
-import type { InvocationResult, LoadedPlugin, PluginRuntime } from '../../../src/sandbox/index.js';
-// @ts-expect-error plain ESM build script (JSDoc, no .d.ts)
-import { buildPlugin } from '../../../sdk/assemblyscript/scripts/build.mjs';
-// @ts-expect-error plain ESM module with JSDoc types
-import { startServices, stopServices } from '../../../test/support/services.mjs';
-import { tempDir, testRuntime } from '../../../test/sandbox/helpers/fixtures.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { usePlugin } from '../../../test/support/plugin-harness.js';
 
-const pluginDir = join(fileURLToPath(new URL('.', import.meta.url)), '..');
-// a private set of daemons (own run dir, ports shifted by 600), so another
-// suite force-stopping the shared set cannot pull the server away mid-test
-const SERVICES = { runDir: join(tmpdir(), 'wasmap-plugins-wasm-services'), portOffset: 600 };
 const HBA_MARK = '# wasmap postgresql plugin test';
 const HBA_RULES = [
   HBA_MARK,
@@ -39,19 +25,15 @@ interface PgData {
   sasl_mechanisms?: string[]; error?: Record<string, string>; parameters?: Record<string, string>;
 }
 
-let rt: PluginRuntime;
-let plugin: LoadedPlugin;
 let pg: Running;
 
 /** One query through psql over the server's Unix socket (trust for local connections). */
 const psql = (query: string): string =>
   spawnSync('psql', ['-h', pg.extra.socketDir, '-p', String(pg.port), '-U', pg.extra.user, '-d', 'postgres', '-tAc', query], { encoding: 'utf8' }).stdout.trim();
 
+const under = usePlugin('postgresql', { services: ['postgres'], privateServices: true, config: { timeout_ms: 2000 } });
 beforeAll(async () => {
-  const { wasm } = (await buildPlugin(pluginDir, { readPluginToml, packManifest, outFile: join(tempDir('postgresql'), 'postgresql.wasm') })) as { wasm: Uint8Array };
-  rt = testRuntime({ workers: 1 });
-  plugin = await rt.load(wasm);
-  [pg] = (await startServices(['postgres'], SERVICES)) as Running[];
+  pg = under.service<Running>('postgres');
   // the rules go first (pg_hba.conf is first match); idempotent across runs of the same data dir
   const hba = psql('SHOW hba_file');
   const text = readFileSync(hba, 'utf8');
@@ -61,14 +43,9 @@ beforeAll(async () => {
   }
   expect(psql('SELECT pg_reload_conf()')).toBe('t');
   expect(psql("SELECT auth_method FROM pg_hba_file_rules WHERE 'wasmap_trust' = ANY(user_name)")).toBe('trust');
-}, 120_000);
-afterAll(async () => {
-  await rt?.close();
-  await stopServices(['postgres'], SERVICES);
 });
 
-const scan = (port: number, config: Record<string, unknown> = {}): Promise<InvocationResult> =>
-  rt.invoke(plugin, { target: { ip: '127.0.0.1', port, transport: 'tcp' }, config: { timeout_ms: 2000, ...config } });
+const scan = under.scan;
 
 const SSL_REQUEST = Buffer.from([0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f]);
 function startup(user: string): Buffer {

@@ -5,8 +5,8 @@
 // password answers `-NOAUTH …`: that is still an answer (status success,
 // auth_required true).
 import {
-  Input, MapWriter, Output, STATUS_IO_TIMEOUT, STATUS_PROTOCOL_ERROR, Service, Socket, errorName, nowMs,
-  register, statusForError,
+  Input, MapWriter, Output, STATUS_IO_TIMEOUT, STATUS_PROTOCOL_ERROR, Service, Socket, concatBytes, deadlineIn, errorName,
+  isDigits, msUntil, register, statusForError,
 } from "@wasmap/sdk-assemblyscript";
 import { Info, MALFORMED, NEED_MORE, Reply, parseInfo, parseReply } from "./resp";
 export { wasmap_abi_v1, wasmap_alloc, wasmap_free, wasmap_init, wasmap_run } from "@wasmap/sdk-assemblyscript";
@@ -20,12 +20,7 @@ function infoData(info: Info, authRequired: bool): MapWriter {
 }
 
 function redisService(version: string): Service {
-  const s = new Service("redis");
-  s.product = "Redis";
-  s.version = version;
-  if (version.length > 0) s.cpe = ["cpe:/a:redis:redis:" + version];
-  s.confidence = version.length > 0 ? 1.0 : 0.9;
-  return s;
+  return Service.of("redis", "Redis", version, version.length > 0 ? 1.0 : 0.9).addVersionCpe("redis", "redis");
 }
 
 /** Keys over all `dbN:keys=3,expires=0,…` lines of the Keyspace section; -1 if a count is unreadable. */
@@ -42,12 +37,6 @@ function keyCount(info: Info): i64 {
     total += I64.parseInt(n);
   }
   return total;
-}
-
-function isDigits(s: string): bool {
-  if (s.length == 0) return false;
-  for (let i = 0; i < s.length; i++) { const c = s.charCodeAt(i); if (c < 0x30 || c > 0x39) return false; }
-  return true;
 }
 
 /** The table's line (A8): who, open or not, how much data an open server hands out. */
@@ -82,26 +71,22 @@ function run(input: Input): Output {
   const timeout = <i32>input.config.getInt("timeout_ms", 3000);
   const maxBulk = <i32>input.config.getInt("max_reply_bytes", 262144);
 
-  // every wait ends inside the default 10 s wall time, so a slow server still yields a partial result
-  const hardEnd = nowMs() + 9000;
-  const sock = Socket.connect(t.ip, t.port, timeout);
-  if (!sock.ok) return Output.fail(statusForError(sock.error, true), errorName(sock.error));
-  if (sock.sendString("INFO\r\n") < 0) return Output.fail(statusForError(sock.error), errorName(sock.error));
+  // every wait ends inside the invocation's wall time, so a slow server still yields a partial result
+  const sock = Socket.connect(t.ip, t.port, msUntil(deadlineIn(timeout)));
+  if (!sock.ok) return Output.ioFail(sock.error, true);
+  if (sock.sendString("INFO\r\n") < 0) return Output.ioFail(sock.error);
 
-  const deadline = min(nowMs() + <i64>timeout, hardEnd);
+  const deadline = deadlineIn(timeout);
   let buf = new Uint8Array(0);
   let r = parseReply(buf, maxBulk);
   while (r.state == NEED_MORE) {
-    const left = deadline - nowMs();
-    if (left <= 0) { sock.close(); return partial(r, STATUS_IO_TIMEOUT, "INFO reply incomplete after " + timeout.toString() + " ms"); }
-    const got = sock.recv(65536, <i32>left);
+    const left = msUntil(deadline);
+    if (left == 0) { sock.close(); return partial(r, STATUS_IO_TIMEOUT, "INFO reply incomplete after " + timeout.toString() + " ms"); }
+    const got = sock.recv(65536, left);
     if (got === null) { sock.close(); return partial(r, statusForError(sock.error), errorName(sock.error)); }
     const chunk = got!;
     if (chunk.length == 0) return partial(r, STATUS_PROTOCOL_ERROR, "connection closed mid-reply");
-    const joined = new Uint8Array(buf.length + chunk.length);
-    joined.set(buf, 0);
-    joined.set(chunk, buf.length);
-    buf = joined;
+    buf = concatBytes(buf, chunk);
     r = parseReply(buf, maxBulk);
   }
   sock.close();

@@ -3,7 +3,7 @@
 // and the INFO text inside it. Pure functions over bytes, so every truncated
 // or hostile reply can be fed to them directly (test/harness).
 
-import { utf8Lenient } from "@wasmap/sdk-assemblyscript";
+import { latin1, utf8Lenient } from "@wasmap/sdk-assemblyscript";
 
 /** A reply type line longer than this is refused (Redis's own are < 30 bytes). */
 export const MAX_HEADER: i32 = 4096;
@@ -30,13 +30,6 @@ function malformed(r: Reply, why: string): Reply {
   r.state = MALFORMED;
   r.text = why;
   return r;
-}
-
-/** Bytes as text, one char per byte (never fails on non-UTF-8). */
-export function latin1(b: Uint8Array, start: i32, end: i32): string {
-  let s = "";
-  for (let i = start; i < end; i++) s += String.fromCharCode(b[i]);
-  return s;
 }
 
 /** Parses the one reply at the start of `buf`; `maxBulk` caps a bulk length. */

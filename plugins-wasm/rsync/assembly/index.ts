@@ -4,8 +4,8 @@
 // module list with `#list`, and reads until `@RSYNCD: EXIT`. No module is
 // opened and nothing is transferred.
 import {
-  ArrayWriter, Input, MapWriter, Output, STATUS_IO_TIMEOUT, STATUS_PROTOCOL_ERROR, Service, Socket, errorName, nowMs,
-  register, statusForError,
+  ArrayWriter, Input, MapWriter, Output, STATUS_IO_TIMEOUT, STATUS_PROTOCOL_ERROR, Service, Socket, concatBytes, deadlineIn, errorName,
+  msUntil, register, statusForError,
 } from "@wasmap/sdk-assemblyscript";
 import { Listing, MALFORMED, NEED_MORE, motdText, parseListing } from "./rsync";
 export { wasmap_abi_v1, wasmap_alloc, wasmap_free, wasmap_init, wasmap_run } from "@wasmap/sdk-assemblyscript";
@@ -51,32 +51,28 @@ function run(input: Input): Output {
   if (t === null) return Output.fail(STATUS_PROTOCOL_ERROR, "no target");
   const timeout = <i32>input.config.getInt("timeout_ms", 3000);
 
-  // every wait ends inside the default 10 s wall time, so a slow server still yields a partial result
-  const hardEnd = nowMs() + 9000;
-  const sock = Socket.connect(t.ip, t.port, timeout);
-  if (!sock.ok) return Output.fail(statusForError(sock.error, true), errorName(sock.error));
+  // every wait ends inside the invocation's wall time, so a slow server still yields a partial result
+  const sock = Socket.connect(t.ip, t.port, msUntil(deadlineIn(timeout)));
+  if (!sock.ok) return Output.ioFail(sock.error, true);
 
-  let deadline = min(nowMs() + <i64>timeout, hardEnd);
+  let deadline = deadlineIn(timeout);
   let buf = new Uint8Array(0);
   let l = parseListing(buf);
   let asked = false;
   while (l.state == NEED_MORE) {
     if (l.greeted && !asked) {
       asked = true;
-      deadline = min(nowMs() + <i64>timeout, hardEnd); // a fresh allowance for the list
+      deadline = deadlineIn(timeout); // a fresh allowance for the list
       if (sock.sendString("@RSYNCD: 30.0\n#list\n") < 0) { sock.close(); return result(l, statusForError(sock.error), errorName(sock.error)); }
     }
     if (buf.length >= MAX_REPLY) { sock.close(); return result(l, STATUS_PROTOCOL_ERROR, "reply longer than " + MAX_REPLY.toString() + " bytes"); }
-    const left = deadline - nowMs();
-    if (left <= 0) { sock.close(); return result(l, STATUS_IO_TIMEOUT, (l.greeted ? "module list" : "greeting") + " incomplete after " + timeout.toString() + " ms"); }
-    const got = sock.recv(MAX_REPLY - buf.length, <i32>left);
+    const left = msUntil(deadline);
+    if (left == 0) { sock.close(); return result(l, STATUS_IO_TIMEOUT, (l.greeted ? "module list" : "greeting") + " incomplete after " + timeout.toString() + " ms"); }
+    const got = sock.recv(MAX_REPLY - buf.length, left);
     if (got === null) { sock.close(); return result(l, statusForError(sock.error), errorName(sock.error)); }
     const chunk = got!;
     if (chunk.length == 0) return result(l, STATUS_PROTOCOL_ERROR, "connection closed before @RSYNCD: EXIT");
-    const joined = new Uint8Array(buf.length + chunk.length);
-    joined.set(buf, 0);
-    joined.set(chunk, buf.length);
-    buf = joined;
+    buf = concatBytes(buf, chunk);
     l = parseListing(buf);
   }
   sock.close();

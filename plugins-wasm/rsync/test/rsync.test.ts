@@ -1,20 +1,12 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packManifest } from '../../../src/authoring/pack.js';
-import { readPluginToml } from '../../../src/authoring/plugin-toml.js';
-import type { InvocationResult, LoadedPlugin, PluginRuntime } from '../../../src/sandbox/index.js';
-// @ts-expect-error plain ESM build script (JSDoc, no .d.ts)
-import { buildPlugin } from '../../../sdk/assemblyscript/scripts/build.mjs';
-// @ts-expect-error plain ESM module with JSDoc types
-import { startServices, stopServices } from '../../../test/support/services.mjs';
-import { tcpServer, tempDir, testRuntime, type TestServer } from '../../../test/sandbox/helpers/fixtures.js';
-import { closedPort as freePort, waitForPort } from '../../../test/support/listeners.js';
+import type { InvocationResult } from '../../../src/sandbox/index.js';
+import { tcpServer, tempDir, type TestServer } from '../../../test/sandbox/helpers/fixtures.js';
+import { usePlugin } from '../../../test/support/plugin-harness.js';
 
-const here = join(fileURLToPath(new URL('.', import.meta.url)), '..');
 
 interface Running { name: string; host: string; port: number; extra: { greeting: string; modules: string[] } }
 interface RsyncData { banner: string; protocol_version: string; digests: string[]; motd?: string; modules: { name: string; comment: string }[]; error?: string }
@@ -36,28 +28,16 @@ function converse(port: number, answer: string): Promise<Buffer> {
 }
 
 describe('the rsync scanner plugin, on real rsync daemons', () => {
-  let rt: PluginRuntime;
-  let hrt: PluginRuntime;
-  let plugin: LoadedPlugin;
-  let harness: LoadedPlugin;
+  const under = usePlugin('rsync', { services: ['rsync'], harness: true });
   let daemon: Running;
   let stream: Buffer;
-  let second: ChildProcess | undefined;
   let secondPort = 0;
 
   beforeAll(async () => {
-    const out = tempDir('rsync-plugin');
-    const built = (await buildPlugin(here, { readPluginToml, packManifest, outFile: join(out, 'rsync.wasm') })) as { wasm: Uint8Array };
-    const h = (await buildPlugin(join(here, 'test', 'harness'), { readPluginToml, packManifest, outFile: join(out, 'harness.wasm') })) as { wasm: Uint8Array };
-    rt = testRuntime({ workers: 1 });
-    plugin = await rt.load(built.wasm);
-    // the harness parses every prefix of a real reply in one call: more CPU than a probe may use
-    hrt = testRuntime({ workers: 1, limits: { cpu_ms: 8000 } });
-    harness = await hrt.load(h.wasm);
-    [daemon] = (await startServices(['rsync'])) as Running[];
+    daemon = under.service<Running>('rsync');
     stream = await converse(daemon.port, '@RSYNCD: 30.0\n#list\n');
     // a second daemon, no motd: one listed module that needs a password, one hidden module
-    secondPort = await freePort();
+    const out = tempDir('rsync-plugin');
     const root = join(out, 'tree');
     mkdirSync(root);
     const conf = join(out, 'rsyncd.conf');
@@ -67,23 +47,15 @@ describe('the rsync scanner plugin, on real rsync daemons', () => {
       '[hidden]', `  path = ${root}`, '  list = no', '',
     ].join('\n'));
     writeFileSync(join(out, 'secrets'), 'wasmap:secret\n', { mode: 0o600 });
-    second = spawn('/usr/bin/rsync', ['--daemon', '--no-detach', `--config=${conf}`, `--port=${secondPort}`, '--address=127.0.0.1', `--log-file=${join(out, 'rsyncd.log')}`], { stdio: 'ignore' });
-    await waitForPort(secondPort);
-  });
-  afterAll(async () => {
-    await rt?.close();
-    await hrt?.close();
-    if (second?.pid && second.exitCode === null) process.kill(second.pid, 'SIGTERM');
-    await stopServices(['rsync']);
+    ({ port: secondPort } = await under.daemon('/usr/bin/rsync', (port) =>
+      ['--daemon', '--no-detach', `--config=${conf}`, `--port=${port}`, '--address=127.0.0.1', `--log-file=${join(out, 'rsyncd.log')}`]));
   });
 
-  const scan = (port: number, config: Record<string, unknown> = {}): Promise<InvocationResult> =>
-    rt.invoke(plugin, { target: { ip: '127.0.0.1', port, transport: 'tcp' }, config });
-  const parse = (bytes: Uint8Array): Promise<InvocationResult> =>
-    hrt.invoke(harness, { target: { ip: '127.0.0.1', port: 1, transport: 'tcp' }, config: {}, context: { banner: bytes } });
+  const scan = under.scan;
+  const parse = (bytes: Uint8Array): Promise<InvocationResult> => under.parse({ banner: bytes });
 
   it('is an active scanner for port 873 or any port named rsync', () => {
-    expect(plugin.manifest).toMatchObject({
+    expect(under.plugin.manifest).toMatchObject({
       name: 'rsync', kind: 'scanner', capabilities: ['network'],
       match: { ports: [873], services: ['rsync'], transport: 'tcp' },
     });

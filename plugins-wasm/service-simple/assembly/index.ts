@@ -5,7 +5,8 @@
 // guess (ports.ts) when nothing we recognise answered. Output follows
 // BinaryEdge's service-simple: data.state.state and data.service.
 import {
-  Config, ECONNREFUSED, Input, MapWriter, latin1, Output, Service, Socket, errorName, nowMs, register, registerInit, statusForError,
+  Config, ECONNREFUSED, Input, MapWriter, concatBytes, latin1, Output, Service, Socket, deadlineIn, errorName, nowMs, register, registerInit,
+  statusForError,
 } from "@wasmap/sdk-assemblyscript";
 import { METHOD_EXTRACTION, Match, matchMqttBrokerVersion, matchReply } from "./matchers";
 import { firstPublishPayload, subscribeVersion } from "./mqtt";
@@ -17,7 +18,7 @@ export { wasmap_abi_v1, wasmap_alloc, wasmap_free, wasmap_init, wasmap_run } fro
 
 const MAX_REPLY: i32 = 16384; // bytes kept per probe reply
 const TRAIL_MS: i32 = 250; // after the first bytes, how long a pause ends the reply
-// nmap waits up to 5 s per probe; within our 10 s wall limit a silent port would exhaust the budget on one probe
+// nmap waits up to 5 s per probe; within a 10 s wall limit a silent port would exhaust the budget on one probe
 const NMAP_WAIT_MS: i32 = 1000;
 
 let maxRarity: i32 = 7;
@@ -70,10 +71,7 @@ function readReply(sock: Socket, s: Scan, waitMs: i32): Uint8Array {
   while (buf.length < MAX_REPLY && s.left() > 0) {
     const more = sock.recv(MAX_REPLY - buf.length, min(TRAIL_MS, s.left()));
     if (more === null || more.length == 0) break;
-    const joined = new Uint8Array(buf.length + more.length);
-    joined.set(buf, 0);
-    joined.set(more!, buf.length);
-    buf = joined;
+    buf = concatBytes(buf, more!);
   }
   return buf;
 }
@@ -110,10 +108,7 @@ function mqttFollowUp(sock: Socket, s: Scan, m: Match): void {
   while (nowMs() < until) {
     const more = sock.recv(2048, <i32>max<i64>(1, until - nowMs()));
     if (more === null || more.length == 0) break;
-    const joined = new Uint8Array(buf.length + more.length);
-    joined.set(buf, 0);
-    joined.set(more!, buf.length);
-    buf = joined;
+    buf = concatBytes(buf, more!);
     const payload = firstPublishPayload(buf);
     if (payload !== null) { matchMqttBrokerVersion(payload, m); return; }
     if (buf.length > 4096) return;
@@ -317,7 +312,7 @@ function run(input: Input): Output {
   s.host = t.ip.length > 0 ? t.ip : t.host;
   s.sni = t.hostname;
   s.port = t.port;
-  s.deadline = nowMs() + <i64>budgetMs;
+  s.deadline = deadlineIn(budgetMs); // never past the wall time, however it was set
 
   let order = probeOrder(t.port, maxRarity, prioritized);
   const tls = tlsProbe();

@@ -3,10 +3,8 @@
 // for wasmap from protocol knowledge (no nmap-service-probes content).
 // Every matcher is total on hostile input: any byte string gives a Match or
 // null, never a trap (lengths are checked before every read).
-import { latin1 } from "@wasmap/sdk-assemblyscript";
-import {
-  after, cpeApp, cpePart, firstLine, header, isDigit, leadingVersion, linuxHint, token, versionToken,
-} from "./text";
+import { cpePart, cpeUri, firstLine, isDigit, latin1 } from "@wasmap/sdk-assemblyscript";
+import { after, header, leadingVersion, linuxHint, token, versionToken } from "./text";
 
 export const METHOD_MATCHING = "probe_matching";
 export const METHOD_EXTRACTION = "probe_extraction";
@@ -97,7 +95,7 @@ export function matchSsh(t: string): Match | null {
     m.product = "OpenSSH";
     m.version = software.substring(8);
     m.extrainfo = comment.length > 0 ? comment.replace("-", " ") + "; protocol " + proto : "protocol " + proto;
-    m.cpe.push(cpeApp("openbsd", "openssh", m.version));
+    m.cpe.push(cpeUri("a", "openbsd", "openssh", m.version));
     return m.osFrom(comment);
   }
   if (software.startsWith("dropbear")) {
@@ -105,7 +103,7 @@ export function matchSsh(t: string): Match | null {
     m.product = "Dropbear sshd";
     m.version = software.length > 9 ? software.substring(9) : "";
     m.extrainfo = "protocol " + proto;
-    m.cpe.push(cpeApp("matt_johnston", "dropbear_ssh_server", m.version));
+    m.cpe.push(cpeUri("a", "matt_johnston", "dropbear_ssh_server", m.version));
     return m.osFrom(comment);
   }
   // an SSH server we have no signature for: its software field is still worth keeping
@@ -130,20 +128,20 @@ export function matchHttp(t: string): Match | null {
     m = new Match("http");
     m.product = "nginx";
     m.version = server.startsWith("nginx/") ? versionToken(server, 6) : "";
-    m.cpe.push(cpeApp("igor_sysoev", "nginx", m.version));
+    m.cpe.push(cpeUri("a", "igor_sysoev", "nginx", m.version));
   } else if (server.startsWith("Apache")) {
     m = new Match("http");
     m.product = "Apache httpd";
     m.version = server.startsWith("Apache/") ? leadingVersion(server.substring(7)) : "";
     const paren = server.indexOf("(");
     if (paren >= 0) m.extrainfo = token(server, paren + 1, ")");
-    m.cpe.push(cpeApp("apache", "http_server", m.version));
+    m.cpe.push(cpeUri("a", "apache", "http_server", m.version));
     m.osFrom(m.extrainfo);
   } else if (server.startsWith("lighttpd")) {
     m = new Match("http");
     m.product = "lighttpd";
     m.version = server.startsWith("lighttpd/") ? versionToken(server, 9) : "";
-    m.cpe.push(cpeApp("lighttpd", "lighttpd", m.version));
+    m.cpe.push(cpeUri("a", "lighttpd", "lighttpd", m.version));
   } else if (server.length > 0) {
     // unknown product: take "Name/Version" apart; the service is certain, the product name is the server's own
     m = new Match("http");
@@ -151,7 +149,7 @@ export function matchHttp(t: string): Match | null {
     const slash = server.indexOf("/");
     m.product = slash < 0 ? token(server, 0, " ") : server.substring(0, slash);
     m.version = slash < 0 ? "" : versionToken(server, slash + 1);
-    m.cpe.push(cpeApp(cpePart(m.product), cpePart(m.product), m.version));
+    m.cpe.push(cpeUri("a", cpePart(m.product), cpePart(m.product), m.version));
   } else {
     m = Match.soft("http");
   }
@@ -173,7 +171,7 @@ export function matchSmtpOrFtp(t: string): Match | null {
     const m = new Match("ftp");
     m.product = "vsftpd";
     m.version = versionToken(rest, rest.indexOf("vsFTPd") + 7);
-    m.cpe.push(cpeApp("beasts", "vsftpd", m.version));
+    m.cpe.push(cpeUri("a", "beasts", "vsftpd", m.version));
     return m;
   }
   if (rest.indexOf("ProFTPD") >= 0) {
@@ -182,13 +180,13 @@ export function matchSmtpOrFtp(t: string): Match | null {
     m.version = versionToken(rest, rest.indexOf("ProFTPD") + 8);
     const paren = rest.indexOf("(");
     if (paren >= 0) m.extrainfo = token(rest, paren + 1, ")");
-    m.cpe.push(cpeApp("proftpd", "proftpd", m.version));
+    m.cpe.push(cpeUri("a", "proftpd", "proftpd", m.version));
     return m.osFrom(m.extrainfo);
   }
   if (t.indexOf("Pure-FTPd") >= 0) {
     const m = new Match("ftp");
     m.product = "Pure-FTPd";
-    m.cpe.push(cpeApp("pureftpd", "pure-ftpd"));
+    m.cpe.push(cpeUri("a", "pureftpd", "pure-ftpd"));
     return m;
   }
   const hostname = token(rest, 0, " \r\n");
@@ -197,7 +195,7 @@ export function matchSmtpOrFtp(t: string): Match | null {
     m.product = "Exim smtpd";
     m.version = versionToken(rest, rest.indexOf(" Exim ") + 6);
     m.hostname = hostname;
-    m.cpe.push(cpeApp("exim", "exim", m.version));
+    m.cpe.push(cpeUri("a", "exim", "exim", m.version));
     return m;
   }
   if (rest.indexOf("Postfix") >= 0) {
@@ -206,7 +204,7 @@ export function matchSmtpOrFtp(t: string): Match | null {
     m.hostname = hostname;
     const paren = rest.indexOf("(");
     if (paren >= 0) m.extrainfo = token(rest, paren + 1, ")");
-    m.cpe.push(cpeApp("postfix", "postfix"));
+    m.cpe.push(cpeUri("a", "postfix", "postfix"));
     return m.osFrom(m.extrainfo);
   }
   if (rest.indexOf("Sendmail") >= 0) {
@@ -215,7 +213,7 @@ export function matchSmtpOrFtp(t: string): Match | null {
     // "Sendmail 8.15.2/8.15.2;": the first number is the binary's version
     m.version = leadingVersion(rest.substring(rest.indexOf("Sendmail") + 9));
     m.hostname = hostname;
-    m.cpe.push(cpeApp("sendmail", "sendmail", m.version));
+    m.cpe.push(cpeUri("a", "sendmail", "sendmail", m.version));
     return m;
   }
   if (rest.indexOf("SMTP") >= 0 || rest.indexOf("smtp") >= 0 || rest.indexOf(" mail") >= 0) {
@@ -235,7 +233,7 @@ export function matchPop3(t: string, probe: string): Match | null {
   if (line.indexOf("Dovecot") >= 0) {
     const m = new Match("pop3");
     m.product = "Dovecot pop3d";
-    m.cpe.push(cpeApp("dovecot", "dovecot"));
+    m.cpe.push(cpeUri("a", "dovecot", "dovecot"));
     return m.osFrom(line);
   }
   // "+OK" unprompted is a POP3 greeting; after a command it could be Redis
@@ -248,7 +246,7 @@ export function matchImap(t: string): Match | null {
   if (line.indexOf("Dovecot") >= 0) {
     const m = new Match("imap");
     m.product = "Dovecot imapd";
-    m.cpe.push(cpeApp("dovecot", "dovecot"));
+    m.cpe.push(cpeUri("a", "dovecot", "dovecot"));
     return m.osFrom(line);
   }
   return line.indexOf("IMAP") >= 0 ? Match.soft("imap") : null;
@@ -263,7 +261,7 @@ export function matchRedis(t: string): Match | null {
     const m = new Match("redis");
     m.product = "Redis key-value store";
     m.version = ver;
-    m.cpe.push(cpeApp("redis", "redis", ver));
+    m.cpe.push(cpeUri("a", "redis", "redis", ver));
     const os = after(t, "\nos:", "\r\n");
     if (os.length > 0 && t.indexOf("\nos:" + os + "\r\n") >= 0) {
       m.extrainfo = os;
@@ -275,7 +273,7 @@ export function matchRedis(t: string): Match | null {
     const m = new Match("redis");
     m.product = "Redis key-value store";
     m.extrainfo = "authentication required";
-    m.cpe.push(cpeApp("redis", "redis"));
+    m.cpe.push(cpeUri("a", "redis", "redis"));
     return m;
   }
   if (t.startsWith("-ERR wrong number of arguments for 'get'") || t.startsWith("-ERR unknown command") || t.startsWith("+PONG")) {
@@ -293,7 +291,7 @@ export function matchMemcached(t: string): Match | null {
   const m = new Match("memcached");
   m.product = "Memcached";
   m.version = versionToken(t, 8);
-  m.cpe.push(cpeApp("memcached", "memcached", m.version));
+  m.cpe.push(cpeUri("a", "memcached", "memcached", m.version));
   return m;
 }
 
@@ -328,11 +326,11 @@ export function matchMysql(b: Uint8Array, t: string): Match | null {
     m.product = "MariaDB";
     m.version = leadingVersion(v);
     m.extrainfo = raw;
-    m.cpe.push(cpeApp("mariadb", "mariadb", m.version));
+    m.cpe.push(cpeUri("a", "mariadb", "mariadb", m.version));
   } else {
     m.product = "MySQL";
     m.version = versionToken(raw);
-    m.cpe.push(cpeApp("mysql", "mysql", m.version));
+    m.cpe.push(cpeUri("a", "mysql", "mysql", m.version));
   }
   return m.osFrom(raw);
 }
@@ -345,7 +343,7 @@ export function matchPostgresSsl(b: Uint8Array): Match | null {
   const m = new Match("postgresql");
   m.product = "PostgreSQL DB";
   m.extrainfo = b[0] == 0x53 ? "SSL supported" : "SSL not supported";
-  m.cpe.push(cpeApp("postgresql", "postgresql"));
+  m.cpe.push(cpeUri("a", "postgresql", "postgresql"));
   return m;
 }
 
@@ -355,7 +353,7 @@ export function matchPostgresError(b: Uint8Array, t: string): Match | null {
   if (t.indexOf("SFATAL\0") < 0 && t.indexOf("SERROR\0") < 0) return null;
   const m = new Match("postgresql");
   m.product = "PostgreSQL DB";
-  m.cpe.push(cpeApp("postgresql", "postgresql"));
+  m.cpe.push(cpeUri("a", "postgresql", "postgresql"));
   return m;
 }
 
@@ -374,7 +372,7 @@ export function matchMqttBrokerVersion(payload: string, into: Match): bool {
   if (!payload.startsWith("mosquitto version ")) return false;
   into.product = "Mosquitto";
   into.version = versionToken(payload, 18);
-  into.cpe.push(cpeApp("eclipse", "mosquitto", into.version));
+  into.cpe.push(cpeUri("a", "eclipse", "mosquitto", into.version));
   into.soft = false;
   into.method = METHOD_MATCHING;
   return true;
@@ -388,7 +386,7 @@ export function matchRsync(t: string): Match | null {
   m.product = "rsync";
   const proto = versionToken(t, 9);
   m.extrainfo = "protocol version " + proto;
-  m.cpe.push(cpeApp("samba", "rsync"));
+  m.cpe.push(cpeUri("a", "samba", "rsync"));
   return m;
 }
 
@@ -437,20 +435,20 @@ export function matchDns(b: Uint8Array, t: string): Match | null {
   if (txt.startsWith("dnsmasq-")) {
     r.product = "dnsmasq";
     r.version = versionToken(txt, 8);
-    r.cpe.push(cpeApp("thekelleys", "dnsmasq", r.version));
+    r.cpe.push(cpeUri("a", "thekelleys", "dnsmasq", r.version));
   } else if (txt.startsWith("unbound ")) {
     r.product = "Unbound";
     r.version = versionToken(txt, 8);
-    r.cpe.push(cpeApp("nlnetlabs", "unbound", r.version));
+    r.cpe.push(cpeUri("a", "nlnetlabs", "unbound", r.version));
   } else if (txt.startsWith("PowerDNS")) {
     r.product = "PowerDNS";
     r.version = versionToken(txt, txt.indexOf(" ") + 1);
-    r.cpe.push(cpeApp("powerdns", "authoritative", r.version));
+    r.cpe.push(cpeUri("a", "powerdns", "authoritative", r.version));
   } else if (isDigit(txt.charCodeAt(0))) {
     r.product = "ISC BIND";
     r.version = leadingVersion(txt);
     r.extrainfo = txt;
-    r.cpe.push(cpeApp("isc", "bind", r.version));
+    r.cpe.push(cpeUri("a", "isc", "bind", r.version));
     r.osFrom(txt);
   } else {
     r.method = METHOD_EXTRACTION;

@@ -4,7 +4,7 @@
 // Nothing of nmap's file is bundled here: the host passes the user's copy as the
 // config string `nmap_probes`. The text is untrusted: every line that does not
 // parse is skipped and counted, sizes are capped, nothing traps.
-import { nowMs, sleepMs } from "@wasmap/sdk-assemblyscript";
+import { hexVal, nowMs, sleepMs } from "@wasmap/sdk-assemblyscript";
 import { METHOD_MATCHING, Match } from "./matchers";
 import { Regex, compileRegex } from "./pcre";
 
@@ -144,13 +144,6 @@ function parsePorts(list: string, out: i32[]): bool {
     out.push(hi);
   }
   return true;
-}
-
-function hexVal(c: i32): i32 {
-  if (c >= 0x30 && c <= 0x39) return c - 0x30;
-  if (c >= 0x61 && c <= 0x66) return c - 0x61 + 10;
-  if (c >= 0x41 && c <= 0x46) return c - 0x41 + 10;
-  return -1;
 }
 
 /** C-style escapes of a probe string (\\0 \\a \\b \\f \\n \\r \\t \\v \\xHH, \\<c> = c) into bytes; chars keep their low 8 bits. */

@@ -7,6 +7,8 @@
 // cost time but never a trap. Lookarounds run as sub-programs (their nesting
 // is bounded by the pattern, never by the subject).
 
+import { hexVal } from "@wasmap/sdk-assemblyscript";
+
 /** The step budget per exec; exported so the caller can lower it. */
 export let maxSteps: i32 = 100000;
 
@@ -94,13 +96,6 @@ function escapeClass(e: i32): StaticArray<u32> | null {
   else return null;
   if (e != lower) classNegate(cl);
   return cl;
-}
-
-function hexVal(c: i32): i32 {
-  if (c >= 48 && c <= 57) return c - 48;
-  if (c >= 65 && c <= 70) return c - 55;
-  if (c >= 97 && c <= 102) return c - 87;
-  return -1;
 }
 
 class Parser {

@@ -17,11 +17,6 @@ export function token(text: string, start: i32, stops: string = " \r\n"): string
   return text.substring(start, end);
 }
 
-/** The first line (without its CR/LF). */
-export function firstLine(text: string): string {
-  return token(text, 0, "\r\n");
-}
-
 /** The value of an HTTP/RFC 822 header (case-insensitive name), "" if absent. */
 export function header(text: string, name: string): string {
   const lower = text.toLowerCase();
@@ -57,27 +52,6 @@ export function versionToken(text: string, start: i32 = 0): string {
   const v = text.substring(start, end);
   // a version starts with a digit
   return v.length > 0 && v.charCodeAt(0) >= 0x30 && v.charCodeAt(0) <= 0x39 ? v : "";
-}
-
-export function isDigit(c: i32): bool { return c >= 0x30 && c <= 0x39; }
-
-/** Lowercase, with chars a CPE may not hold replaced by "_". */
-export function cpePart(s: string): string {
-  const l = s.toLowerCase();
-  let out = "";
-  for (let i = 0; i < l.length; i++) {
-    const c = l.charCodeAt(i);
-    const ok = (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x7a) || c == 0x2e || c == 0x5f || c == 0x2d || c == 0x7e || c == 0x2b;
-    out += ok ? String.fromCharCode(c) : "_";
-  }
-  return out;
-}
-
-/** `cpe:/a:vendor:product[:version]`. */
-export function cpeApp(vendor: string, product: string, version: string = ""): string {
-  let s = "cpe:/a:" + vendor + ":" + product;
-  if (version.length > 0) s += ":" + cpePart(version);
-  return s;
 }
 
 /** Bytes as printable text for `banner`: \r \n \t kept as escapes, others as \xNN; capped at `max` chars. */

@@ -7,25 +7,13 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packManifest } from '../../../src/authoring/pack.js';
-import { readPluginToml } from '../../../src/authoring/plugin-toml.js';
-import type { InvocationResult, LoadedPlugin, PluginRuntime } from '../../../src/sandbox/index.js';
-// @ts-expect-error plain ESM build script (JSDoc, no .d.ts)
-import { buildPlugin } from '../../../sdk/assemblyscript/scripts/build.mjs';
-// @ts-expect-error plain ESM module with JSDoc types
-import { startServices, stopServices } from '../../../test/support/services.mjs';
-import { tempDir, testRuntime } from '../../../test/sandbox/helpers/fixtures.js';
+import type { InvocationResult } from '../../../src/sandbox/index.js';
+import { usePlugin } from '../../../test/support/plugin-harness.js';
 
 const run = promisify(execFile);
-const pluginDir = join(fileURLToPath(new URL('.', import.meta.url)), '..');
 const PROBES_FILE = '/usr/share/nmap/nmap-service-probes';
-// the private set the other plugins-wasm suites share (own run dir, ports shifted by 600)
-const SERVICES = { runDir: join(tmpdir(), 'wasmap-plugins-wasm-services'), portOffset: 600 };
 const NAMES = ['postgres', 'telnet', 'ssh'];
 
 interface Running { name: string; port: number }
@@ -36,33 +24,27 @@ interface ServiceOut {
 interface NmapStats {
   refused: boolean; probes: number; matches: number; softmatches: number; skipped_lines: number;
   regex_compiled: number; regex_failed: number; regex_aborted: number; parsed: boolean; load_ms: number; probes_sent: number;
+  out_of_time: number;
 }
 interface DataOut { state: { state: string }; service: ServiceOut; nmap_probes?: NmapStats }
 
-let rt: PluginRuntime;
-let plugin: LoadedPlugin;
+const under = usePlugin('service-simple', { services: NAMES, privateServices: true });
 let probesText = '';
 const running = new Map<string, Running>();
 const servers: Server[] = [];
 
-beforeAll(async () => {
+beforeAll(() => {
   // as --plugin-config-file reads it: UTF-8 text
   probesText = readFileSync(PROBES_FILE, 'utf8');
-  const { wasm } = (await buildPlugin(pluginDir, { readPluginToml, packManifest, outFile: join(tempDir('service-simple-nmap'), 'service-simple.wasm') })) as { wasm: Uint8Array };
-  rt = testRuntime({ workers: 1 });
-  plugin = await rt.load(wasm);
-  for (const s of (await startServices(NAMES, SERVICES)) as Running[]) running.set(s.name, s);
+  for (const name of NAMES) running.set(name, under.service<Running>(name));
   nmapSays(running.get('telnet')!.port);
   nmapSays(running.get('postgres')!.port);
-}, 240_000);
-afterAll(async () => {
+});
+afterAll(() => {
   for (const s of servers) s.close();
-  await rt?.close();
-  await stopServices(NAMES, SERVICES);
 });
 
-const scan = (port: number, config: Record<string, unknown> = {}): Promise<InvocationResult> =>
-  rt.invoke(plugin, { target: { ip: '127.0.0.1', port, transport: 'tcp' }, config });
+const scan = under.scan;
 
 function dataOf(r: InvocationResult): DataOut {
   expect(r.status, r.error).toBe('success');
@@ -302,10 +284,19 @@ describe('hostile probe texts', () => {
     expect(d.service.name).toBe('unknown');
   }, 60_000);
 
-  it('stops matching a reply that runs every pattern of the real file long, within the time budget', async () => {
+  it('stops matching when its time budget runs out, counts it, and answers before the wall limit', async () => {
+    // 20,000 patterns (the cap) that each run to the 100,000-step cap on this reply: about 2e9 steps in
+    // all, far more than any machine does in the ~0.5 s left after the greeting's 1 s read. A slow
+    // machine runs out of budget before the first pattern, a fast one somewhere later: out_of_time
+    // either way, and the plugin (not the runtime's wall limit) ends the invocation.
     const port = await greeter(`${'a'.repeat(16000)}\r\n`);
-    const d = dataOf(await scan(port, { nmap_probes: probesText, timeout_ms: 3000 }));
+    const text = `Probe TCP NULL q||\n${'match evil m=^(a|aa)+$= p/never/\n'.repeat(20_000)}`;
+    const r = await scan(port, { nmap_probes: text, probe_rarity: 'light', timeout_ms: 1500 });
+    const d = dataOf(r);
+    expect(d.nmap_probes).toMatchObject({ refused: false, probes: 1, matches: 20000, regex_failed: 0 });
     expect(d.nmap_probes!.out_of_time).toBeGreaterThan(0);
+    // it stopped early: patterns past the deadline were never even compiled
+    expect(d.nmap_probes!.regex_compiled).toBeLessThan(20000);
     expect(d.service.name).toBe('unknown');
   }, 60_000);
 

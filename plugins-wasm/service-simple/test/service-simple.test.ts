@@ -9,22 +9,12 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packManifest } from '../../../src/authoring/pack.js';
-import { readPluginToml } from '../../../src/authoring/plugin-toml.js';
-import type { InvocationResult, LoadedPlugin, PluginRuntime } from '../../../src/sandbox/index.js';
-// @ts-expect-error plain ESM build script (JSDoc, no .d.ts)
-import { buildPlugin } from '../../../sdk/assemblyscript/scripts/build.mjs';
+import type { InvocationResult } from '../../../src/sandbox/index.js';
 // @ts-expect-error plain ESM module with JSDoc types
-import { ensureCertificate, startServices, stopServices } from '../../../test/support/services.mjs';
-import { tempDir, testRuntime } from '../../../test/sandbox/helpers/fixtures.js';
+import { ensureCertificate } from '../../../test/support/services.mjs';
+import { usePlugin } from '../../../test/support/plugin-harness.js';
 
-const pluginDir = join(fileURLToPath(new URL('.', import.meta.url)), '..');
-// the private set the other plugins-wasm suites share (own run dir, ports shifted by 600)
-const SERVICES = { runDir: join(tmpdir(), 'wasmap-plugins-wasm-services'), portOffset: 600 };
 const NAMES = ['ssh', 'http', 'https', 'redis', 'memcached', 'mqtt', 'postgres', 'mysql', 'ftp', 'rsync', 'telnet', 'smtp'];
 
 interface Running { name: string; host: string; port: number; extra: Record<string, unknown> }
@@ -34,25 +24,18 @@ interface ServiceOut {
 }
 interface DataOut { state: { state: string }; service: ServiceOut }
 
-let rt: PluginRuntime;
-let plugin: LoadedPlugin;
+const under = usePlugin('service-simple', { services: NAMES, privateServices: true, runtime: { workers: 2 } });
 const running = new Map<string, Running>();
 const servers: Server[] = [];
 
-beforeAll(async () => {
-  const { wasm } = (await buildPlugin(pluginDir, { readPluginToml, packManifest, outFile: join(tempDir('service-simple'), 'service-simple.wasm') })) as { wasm: Uint8Array };
-  rt = testRuntime({ workers: 2 });
-  plugin = await rt.load(wasm);
-  for (const s of (await startServices(NAMES, SERVICES)) as Running[]) running.set(s.name, s);
-}, 240_000);
-afterAll(async () => {
+beforeAll(() => {
+  for (const name of NAMES) running.set(name, under.service<Running>(name));
+});
+afterAll(() => {
   for (const s of servers) s.close();
-  await rt?.close();
-  await stopServices(NAMES, SERVICES);
 });
 
-const scan = (port: number, config: Record<string, unknown> = {}): Promise<InvocationResult> =>
-  rt.invoke(plugin, { target: { ip: '127.0.0.1', port, transport: 'tcp' }, config });
+const scan = under.scan;
 
 /**
  * `data.service` (BinaryEdge's shape, every key), after checking the port is

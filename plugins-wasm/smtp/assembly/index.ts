@@ -4,9 +4,9 @@
 // cipher and sends EHLO again, since servers often offer more (AUTH) inside
 // TLS. Then QUIT. It never sends MAIL, RCPT or AUTH.
 import {
-  CodedReply, Input, MapWriter, Output, STATUS_PROTOCOL_ERROR, Socket, TlsInfo, errorName, register, statusForError,
+  Input, MapWriter, Output, Socket, TlsInfo, errorName, firstLine, register, statusForError,
 } from "@wasmap/sdk-assemblyscript";
-import { Extensions, Reply, parseExtensions, readReply, serviceFromBanner } from "./smtp";
+import { Extensions, Reply, exchange, parseExtensions, readReply, serviceFromBanner } from "./smtp";
 export { wasmap_abi_v1, wasmap_alloc, wasmap_free, wasmap_init, wasmap_run } from "@wasmap/sdk-assemblyscript";
 
 const EHLO_NAME = "wasmap.invalid";
@@ -28,19 +28,12 @@ let timeout: i32 = 3000;
 
 function failReply(s: Session, r: Reply): void {
   if (s.status != "success") return;
-  if (r.malformed) { s.status = STATUS_PROTOCOL_ERROR; s.error = "malformed reply"; }
-  else if (r.error == 0) { s.status = STATUS_PROTOCOL_ERROR; s.error = "connection closed mid-reply"; }
-  else { s.status = statusForError(r.error); s.error = errorName(r.error); }
+  s.status = r.failStatus();
+  s.error = r.failReason();
 }
 
 function command(sock: Socket, s: Session, line: string): Reply {
-  if (sock.sendString(line + "\r\n") < 0) {
-    const r = new CodedReply();
-    r.error = sock.error;
-    failReply(s, r);
-    return r;
-  }
-  const r = readReply(sock, timeout);
+  const r = exchange(sock, line, timeout);
   if (!r.ok) failReply(s, r);
   return r;
 }
@@ -68,8 +61,7 @@ function extArg(e: Extensions, name: string): string | null {
 /** The table's line (A8): TLS first (can mail be read in transit), then what the server offers. */
 function summary(s: Session): string {
   if (s.ehlo.length == 0) {
-    const nl = s.banner.indexOf("\n");
-    return "not accepting mail: " + (nl < 0 ? s.banner : s.banner.substring(0, nl));
+    return "not accepting mail: " + firstLine(s.banner);
   }
   const parts = new Array<string>();
   parts.push(s.extensions.names.length > 0 ? "ESMTP" : "SMTP");
@@ -114,7 +106,7 @@ function run(input: Input): Output {
   timeout = <i32>input.config.getInt("timeout_ms", 3000);
   const sni = target.hostname;
   const sock = Socket.connect(target.ip, target.port, timeout);
-  if (!sock.ok) return Output.fail(statusForError(sock.error, true), errorName(sock.error));
+  if (!sock.ok) return Output.ioFail(sock.error, true);
   const s = new Session();
   // submissions (465) speak TLS from the first byte
   s.implicitTls = target.tls || target.port == 465;

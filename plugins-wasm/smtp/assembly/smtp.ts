@@ -1,14 +1,12 @@
 // SMTP wire format (RFC 5321 §4.2): replies are "ddd text" or a multi-line
 // "ddd-text … ddd text" block; EHLO's lines after the first are the service
 // extensions (§4.1.1.1). Everything read from the server is capped here.
-import { CodedReply, readCodedReply, MapWriter, Service, Socket } from "@wasmap/sdk-assemblyscript";
+import { CodedReply, MapWriter, Service, Socket, isDigit, readCodedReply, sendCommand } from "@wasmap/sdk-assemblyscript";
 
 /** Longest reply line kept (RFC 5321 §4.5.3.1.5 allows 512; some servers go past it). */
 export const MAX_LINE_BYTES: i32 = 2048;
 /** Lines per multi-line reply (EHLO lists ~10-20). */
 export const MAX_REPLY_LINES: i32 = 128;
-
-function isDigit(c: i32): bool { return c >= 0x30 && c <= 0x39; }
 
 /** One reply (the SDK's numbered-reply reader). */
 export type Reply = CodedReply;
@@ -16,6 +14,11 @@ export type Reply = CodedReply;
 /** Reads one complete reply within `timeoutMs` per line (RFC 5321 §4.2: every line of a block carries the code). */
 export function readReply(sock: Socket, timeoutMs: i32): Reply {
   return readCodedReply(sock, timeoutMs, true, MAX_LINE_BYTES, MAX_REPLY_LINES);
+}
+
+/** Sends one command line and reads its reply (a failed send is a reply with that error). */
+export function exchange(sock: Socket, line: string, timeoutMs: i32): Reply {
+  return sendCommand(sock, line, timeoutMs, true, MAX_LINE_BYTES, MAX_REPLY_LINES);
 }
 
 /** EHLO extensions: keyword (upper-cased) → its parameters, first occurrence wins. */
@@ -56,22 +59,18 @@ export function serviceFromBanner(banner: string): Service {
     const lw = w[i].toLowerCase();
     const next = i + 1 < w.length ? w[i + 1] : "";
     if (lw == "exim") {
-      return named(s, "Exim smtpd", version(next), "exim", "exim");
+      return named("Exim smtpd", version(next), "exim", "exim");
     }
-    if (lw == "postfix") return named(s, "Postfix smtpd", "", "postfix", "postfix");
-    if (lw == "sendmail") return named(s, "Sendmail", version(next.split("/")[0]), "sendmail", "sendmail");
-    if (lw == "opensmtpd") return named(s, "OpenSMTPD", "", "openbsd", "opensmtpd");
+    if (lw == "postfix") return named("Postfix smtpd", "", "postfix", "postfix");
+    if (lw == "sendmail") return named("Sendmail", version(next.split("/")[0]), "sendmail", "sendmail");
+    if (lw == "opensmtpd") return named("OpenSMTPD", "", "openbsd", "opensmtpd");
   }
   s.confidence = 0.9; // a 220 greeting and an SMTP dialogue, product unknown
   return s;
 }
 
-function named(s: Service, product: string, v: string, vendor: string, cpeProduct: string): Service {
-  s.product = product;
-  s.version = v;
-  s.cpe.push("cpe:/a:" + vendor + ":" + cpeProduct + (v.length > 0 ? ":" + v : ""));
-  s.confidence = 1.0;
-  return s;
+function named(product: string, v: string, vendor: string, cpeProduct: string): Service {
+  return Service.of("smtp", product, v).addCpe(vendor, cpeProduct);
 }
 
 /** `tok` when it looks like a version (starts with a digit, then digits, dots, letters, '_'), else "". */

@@ -4,25 +4,15 @@
 //   npx vitest run plugins-wasm/smtp
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { connect, createServer, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { connect, type Socket } from 'node:net';
 import { connect as tlsConnect, createServer as createTlsServer } from 'node:tls';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packManifest } from '../../../src/authoring/pack.js';
-import { readPluginToml } from '../../../src/authoring/plugin-toml.js';
-import type { InvocationResult, LoadedPlugin, PluginRuntime } from '../../../src/sandbox/index.js';
-// @ts-expect-error plain ESM build script (JSDoc, no .d.ts)
-import { buildPlugin } from '../../../sdk/assemblyscript/scripts/build.mjs';
+import { beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error plain ESM module with JSDoc types
-import { ensureCertificate, startServices, stopServices } from '../../../test/support/services.mjs';
-import { tempDir, testRuntime } from '../../../test/sandbox/helpers/fixtures.js';
+import { ensureCertificate } from '../../../test/support/services.mjs';
+import type { InvocationResult } from '../../../src/sandbox/index.js';
+import { closedPort } from '../../../test/support/listeners.js';
+import { loopbackServer as server, usePlugin } from '../../../test/support/plugin-harness.js';
 
-const pluginDir = join(fileURLToPath(new URL('.', import.meta.url)), '..');
-// a private set of daemons (own run dir, ports shifted by 600), so another
-// suite force-stopping the shared set cannot pull the server away mid-test
-const SERVICES = { runDir: join(tmpdir(), 'wasmap-plugins-wasm-services'), portOffset: 600 };
 
 interface Running { name: string; host: string; port: number }
 interface SmtpData {
@@ -30,32 +20,15 @@ interface SmtpData {
   implicit_tls?: boolean; tls?: { version: string; cipher: string }; extensions_tls?: Record<string, string>;
 }
 
-let rt: PluginRuntime;
-let plugin: LoadedPlugin;
 let smtp: Running;
 
-beforeAll(async () => {
-  const { wasm } = (await buildPlugin(pluginDir, { readPluginToml, packManifest, outFile: join(tempDir('smtp'), 'smtp.wasm') })) as { wasm: Uint8Array };
-  rt = testRuntime({ workers: 1 });
-  plugin = await rt.load(wasm);
-  [smtp] = (await startServices(['smtp'], SERVICES)) as Running[];
-}, 120_000);
-afterAll(async () => {
-  await rt?.close();
-  await stopServices(['smtp'], SERVICES);
+const under = usePlugin('smtp', { services: ['smtp'], privateServices: true, config: { timeout_ms: 2000 } });
+beforeAll(() => {
+  smtp = under.service<Running>('smtp');
 });
 
 const scan = (port: number, target: Record<string, unknown> = {}): Promise<InvocationResult> =>
-  rt.invoke(plugin, { target: { ip: '127.0.0.1', port, transport: 'tcp', ...target }, config: { timeout_ms: 2000 } });
-
-async function server(onConn: (s: Socket) => void): Promise<{ srv: Server; port: number }> {
-  const srv = createServer((s) => {
-    s.on('error', () => {});
-    onConn(s);
-  });
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  return { srv, port: (srv.address() as { port: number }).port };
-}
+  under.scan(port, {}, target);
 
 /** Reads until `done` holds for what came so far. */
 function until(s: Socket, done: (text: string) => boolean): Promise<string> {
@@ -201,8 +174,6 @@ describe('the smtp plugin on other servers', () => {
   });
 
   it('says connection-refused for a closed port', async () => {
-    const { srv, port } = await server(() => {});
-    await new Promise<void>((r) => srv.close(() => r()));
-    expect(await scan(port)).toMatchObject({ status: 'connection-refused', error: 'ECONNREFUSED' });
+    expect(await scan(await closedPort())).toMatchObject({ status: 'connection-refused', error: 'ECONNREFUSED' });
   });
 });

@@ -6,7 +6,7 @@
 // It stops there: no NEWKEYS, no authentication, no signature check.
 import {
   ArrayWriter, ETIMEDOUT, Input, MapWriter, Output, STATUS_IO_TIMEOUT, STATUS_PROTOCOL_ERROR, STATUS_SUCCESS,
-  Service, Socket, errorName, host_now_ms, register, statusForError,
+  Service, Socket, concatBytes, deadlineIn, errorName, msUntil, register, statusForError,
 } from "@wasmap/sdk-assemblyscript";
 export { wasmap_abi_v1, wasmap_alloc, wasmap_free, wasmap_init, wasmap_run } from "@wasmap/sdk-assemblyscript";
 import { base64, hex } from "./encoding";
@@ -41,7 +41,7 @@ class Conn {
   error: string = "";
 
   constructor(host: string, port: i32, timeout: i32) {
-    this.sock = Socket.connect(host, port, timeout);
+    this.sock = Socket.connect(host, port, msUntil(deadlineIn(timeout)));
     if (!this.sock.ok) this.fail(statusForError(this.sock.error, true), errorName(this.sock.error));
   }
 
@@ -57,26 +57,23 @@ class Conn {
 
   /** One more read before `deadline`; false when closed, failed, timed out or over MAX_BUFFER. */
   more(deadline: i64, waitingFor: string): bool {
-    const left = deadline - host_now_ms();
-    if (left <= 0) return this.fail(STATUS_IO_TIMEOUT, "timed out waiting for " + waitingFor);
+    const left = msUntil(deadline);
+    if (left == 0) return this.fail(STATUS_IO_TIMEOUT, "timed out waiting for " + waitingFor);
     if (this.buf.length >= MAX_BUFFER) return this.fail(STATUS_PROTOCOL_ERROR, "more than " + MAX_BUFFER.toString() + " bytes without " + waitingFor);
-    const got = this.sock.recv(min(16384, MAX_BUFFER - this.buf.length), <i32>left);
+    const got = this.sock.recv(min(16384, MAX_BUFFER - this.buf.length), left);
     if (got === null) {
       const e = this.sock.error;
       if (e == ETIMEDOUT) return this.fail(STATUS_IO_TIMEOUT, "timed out waiting for " + waitingFor);
       return this.fail(statusForError(e), errorName(e) + " waiting for " + waitingFor);
     }
     if (got!.length == 0) return this.fail(STATUS_PROTOCOL_ERROR, "connection closed waiting for " + waitingFor);
-    const joined = new Uint8Array(this.buf.length + got.length);
-    joined.set(this.buf, 0);
-    joined.set(got!, this.buf.length);
-    this.buf = joined;
+    this.buf = concatBytes(this.buf, got!);
     return true;
   }
 
   /** Sends our identification and reads the server's up to its KEXINIT. */
   greet(timeout: i32): Greeting {
-    const deadline = host_now_ms() + <i64>timeout;
+    const deadline = deadlineIn(timeout);
     let g = parseGreeting(this.buf);
     if (this.status.length == 0 && this.send(Uint8Array.wrap(String.UTF8.encode(OUR_IDENT)))) {
       while (g.status == PARSE_MORE) {
@@ -123,7 +120,7 @@ function fetchHostKey(c: Conn, g: Greeting, kex: string, alg: string, timeout: i
   both.set(ours, 0);
   both.set(init, ours.length);
   if (!c.send(both)) return null;
-  const deadline = host_now_ms() + <i64>timeout;
+  const deadline = deadlineIn(timeout);
   while (true) {
     const r = parseKexReply(c.buf, g.next);
     if (r.status == PARSE_OK) return r.hostKey;
@@ -146,10 +143,10 @@ function service(id: Ident): Service {
   s.version = version;
   if (name == "OpenSSH") {
     s.product = "OpenSSH";
-    if (version.length > 0) s.cpe = ["cpe:/a:openbsd:openssh:" + version];
+    s.addVersionCpe("openbsd", "openssh");
   } else if (name == "dropbear") {
     s.product = "Dropbear sshd";
-    if (version.length > 0) s.cpe = ["cpe:/a:matt_johnston:dropbear_ssh_server:" + version];
+    s.addVersionCpe("matt_johnston", "dropbear_ssh_server");
   } else {
     s.product = name;
   }

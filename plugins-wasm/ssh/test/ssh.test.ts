@@ -4,24 +4,17 @@
 // every truncated prefix of a real server's bytes and on hostile input, and
 // the crypto (MD5, SHA-256, X25519) on the RFC/FIPS test vectors.
 //   npx vitest run plugins-wasm/ssh
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash, diffieHellman, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packManifest } from '../../../src/authoring/pack.js';
-import { readPluginToml } from '../../../src/authoring/plugin-toml.js';
-import type { InvocationResult, LoadedPlugin, PluginRuntime } from '../../../src/sandbox/index.js';
-// @ts-expect-error plain ESM build script (JSDoc, no .d.ts)
-import { buildPlugin } from '../../../sdk/assemblyscript/scripts/build.mjs';
-// @ts-expect-error plain ESM module with JSDoc types
-import { startServices, stopServices } from '../../../test/support/services.mjs';
-import { tempDir, testRuntime } from '../../../test/sandbox/helpers/fixtures.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { InvocationResult } from '../../../src/sandbox/index.js';
+import { tempDir } from '../../../test/sandbox/helpers/fixtures.js';
 import { closedPort as freePort } from '../../../test/support/listeners.js';
+import { usePlugin } from '../../../test/support/plugin-harness.js';
 
-const pluginDir = join(fileURLToPath(new URL('.', import.meta.url)), '..');
 
 interface Running { name: string; host: string; port: number; extra: { banner: string; hostKeys: string[] } }
 interface Cypher { cypher: string; key: string; fingerprint: string; length?: number }
@@ -117,56 +110,30 @@ function captureServer(port: number): Promise<{ greeting: Buffer; reply: Buffer 
 
 interface ExtraSshd { proc: ChildProcess; port: number; config: string }
 
+const under = usePlugin('ssh', { services: ['ssh'], harness: true });
+let sshd: Running;
+beforeAll(() => {
+  sshd = under.service<Running>('ssh');
+});
+
+/** Stopped by PID after the file (usePlugin's daemon). */
 async function startSshd(name: string, lines: string[]): Promise<ExtraSshd> {
   const dir = join(tempDir(`sshd-${name}`));
   // sshd insists on its privilege-separation dir when run as root (as services.mjs does)
   if (process.getuid?.() === 0) mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
-  const port = await freePort();
   const config = join(dir, 'sshd_config');
-  writeFileSync(config, [`Port ${port}`, 'ListenAddress 127.0.0.1', `PidFile ${join(dir, 'sshd.pid')}`, 'UsePAM no',
-    'AllowUsers wasmap-no-such-user', ...lines, ''].join('\n'));
-  const proc = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', config], { stdio: 'ignore' });
-  // ready once it greets
-  for (let i = 0; i < 100; i++) {
-    const ok = await new Promise<boolean>((r) => {
-      const s = connect(port, '127.0.0.1');
-      s.once('data', () => { s.destroy(); r(true); });
-      s.once('error', () => r(false));
-    });
-    if (ok) return { proc, port, config };
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  proc.kill();
-  throw new Error(`sshd ${name} did not start`);
+  const { proc, port } = await under.daemon('/usr/sbin/sshd', (p) => {
+    writeFileSync(config, [`Port ${p}`, 'ListenAddress 127.0.0.1', `PidFile ${join(dir, 'sshd.pid')}`, 'UsePAM no',
+      'AllowUsers wasmap-no-such-user', ...lines, ''].join('\n'));
+    return ['-D', '-e', '-f', config];
+  });
+  return { proc, port, config };
 }
 
-let rt: PluginRuntime;
-let plugin: LoadedPlugin;
-let harness: LoadedPlugin;
-let sshd: Running;
-const extras: ExtraSshd[] = [];
-
-beforeAll(async () => {
-  const dir = tempDir('ssh-plugin');
-  const built = (await buildPlugin(pluginDir, { readPluginToml, packManifest, outFile: join(dir, 'ssh.wasm') })) as { wasm: Uint8Array };
-  const h = (await buildPlugin(join(pluginDir, 'test', 'harness'), { readPluginToml, packManifest, outFile: join(dir, 'h.wasm') })) as { wasm: Uint8Array };
-  rt = testRuntime({ workers: 1 });
-  plugin = await rt.load(built.wasm);
-  harness = await rt.load(h.wasm);
-  [sshd] = (await startServices(['ssh'])) as Running[];
-}, 120_000);
-
-afterAll(async () => {
-  for (const e of extras) e.proc.kill('SIGTERM');
-  await rt?.close();
-  await stopServices(['ssh']);
-});
-
-const scan = (port: number, config: Record<string, unknown> = {}): Promise<InvocationResult> =>
-  rt.invoke(plugin, { target: { ip: '127.0.0.1', port, transport: 'tcp' }, config });
+const scan = under.scan;
 
 async function drive(op: string, cases: unknown[]): Promise<unknown[]> {
-  const r = await rt.invoke(harness, { context: { op, cases } });
+  const r = await under.parse({ op, cases });
   if (r.status !== 'success') throw new Error(`harness ${op}: ${r.status} ${r.error ?? ''}`);
   return r.data as unknown[];
 }
@@ -180,7 +147,7 @@ describe('the ssh plugin on the real Debian sshd', () => {
   });
 
   it('is a network scanner for port 22 and the ssh service', () => {
-    expect(plugin.manifest).toMatchObject({ name: 'ssh', kind: 'scanner', capabilities: ['network'], match: { ports: [22, 2222], services: ['ssh'] } });
+    expect(under.plugin.manifest).toMatchObject({ name: 'ssh', kind: 'scanner', capabilities: ['network'], match: { ports: [22, 2222], services: ['ssh'] } });
   });
 
   it('reads the banner and the OpenSSH version and Debian revision dpkg reports', () => {
@@ -238,7 +205,6 @@ describe('the ssh plugin on sshd configurations of its own', () => {
   it('fetches the one ed25519 key of an sshd restricted to curve25519, AES-GCM and one key', async () => {
     const key = sshd.extra.hostKeys[2]!.replace(/\.pub$/, '');
     const e = await startSshd('ed25519', [`HostKey ${key}`, 'KexAlgorithms curve25519-sha256', 'Ciphers aes256-gcm@openssh.com', 'MACs hmac-sha2-256', 'Compression no']);
-    extras.push(e);
     const r = await scan(e.port);
     const d = r.data as SshData;
     expect(r.status).toBe('success');
@@ -255,7 +221,6 @@ describe('the ssh plugin on sshd configurations of its own', () => {
   it('reports the algorithms and says why there are no host keys when the server has no curve25519', async () => {
     const key = sshd.extra.hostKeys[1]!.replace(/\.pub$/, '');
     const e = await startSshd('nocurve', [`HostKey ${key}`, 'KexAlgorithms ecdh-sha2-nistp256,diffie-hellman-group14-sha256']);
-    extras.push(e);
     const r = await scan(e.port);
     const d = r.data as SshData;
     expect(r.status).toBe('success');

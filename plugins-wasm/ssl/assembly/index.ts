@@ -9,7 +9,8 @@
 //    secure renegotiation, compression, heartbeat; RC4/SWEET32 from step 2.
 // `summary`: one line of the most telling facts, for the results table.
 import {
-  Input, MapWriter, Output, STATUS_PROTOCOL_ERROR, Socket, errorName, host_now_ms, register, statusForError,
+  Input, MapWriter, Output, STATUS_PROTOCOL_ERROR, Socket, deadlineIn, errorName, invocationDeadline, msUntil, nowMs, register,
+  statusForError,
 } from "@wasmap/sdk-assemblyscript";
 export { wasmap_abi_v1, wasmap_alloc, wasmap_free, wasmap_init, wasmap_run } from "@wasmap/sdk-assemblyscript";
 import { certInfo, leafSummary } from "./chain";
@@ -18,11 +19,10 @@ import { checkVulnerabilities } from "./vulns";
 import { smtpStartTls } from "./starttls";
 import { versionName } from "./tls";
 
-/** Version probes stop starting ClientHellos this long after the invocation began (the wall limit is 10 s by default). */
-const BUDGET_MS: i64 = 8000;
+/** Version probes stop starting ClientHellos this long before the invocation's wall time ends (the rest is for the result). */
+const MARGIN_MS: i64 = 2000;
 
 function run(input: Input): Output {
-  const started = host_now_ms();
   const t = input.target!;
   const c = input.config;
   const timeout = <i32>c.getInt("timeout_ms", 2000);
@@ -38,12 +38,12 @@ function run(input: Input): Output {
   if (t.hostname.length > 0) server.str("hostname", t.hostname);
   server.str("tls_server_name_indication", sni);
 
-  const sock = Socket.connect(t.ip, t.port, timeout);
-  if (!sock.ok) return Output.fail(statusForError(sock.error, true), errorName(sock.error)).setData(data.map("server_info", server));
+  const sock = Socket.connect(t.ip, t.port, msUntil(deadlineIn(timeout, MARGIN_MS)));
+  if (!sock.ok) return Output.ioFail(sock.error, true).setData(data.map("server_info", server));
   const starttls = c.getString("starttls", "");
   if (starttls.length > 0) server.str("tls_wrapped_protocol", "starttls_" + starttls);
   const why = starttls == "smtp" ? smtpStartTls(sock, timeout) : "";
-  const rc = why.length == 0 ? sock.tlsUpgrade(sni, timeout) : 0;
+  const rc = why.length == 0 ? sock.tlsUpgrade(sni, msUntil(deadlineIn(timeout, MARGIN_MS))) : 0;
   if (why.length > 0) {
     out.status = STATUS_PROTOCOL_ERROR;
     out.error = why;
@@ -58,15 +58,15 @@ function run(input: Input): Output {
     } else {
       server.str("negotiated_version", info.version).str("negotiated_cipher", info.cipher);
       if (info.alpn.length > 0) server.str("alpn", info.alpn);
-      data.map("cert_info", certInfo(info.chain, host_now_ms()));
+      data.map("cert_info", certInfo(info.chain, nowMs()));
       line = info.version + " " + info.cipher;
-      cert = leafSummary(info.chain, host_now_ms());
+      cert = leafSummary(info.chain, nowMs());
     }
   }
   sock.close();
   if (line.length == 0) line = out.error.length > 0 ? out.error : "no handshake";
   if (c.getBool("versions", true)) {
-    const target = new Target(t.ip, t.port, sni, timeout, started + BUDGET_MS, starttls);
+    const target = new Target(t.ip, t.port, sni, timeout, invocationDeadline(MARGIN_MS), starttls);
     const scan = scanVersions(target, c.getBool("weak_ciphers", true));
     data.map("ciphers", scan.ciphers);
     data.array("weak_ciphers", scan.weak);

@@ -3,7 +3,7 @@
 // first reply is read. Per version: offer every suite, note the one the
 // server picks, drop it and offer the rest again, until the server refuses
 // (sslyze/nmap ssl-enum-ciphers' method), within a round cap and a deadline.
-import { ArrayWriter, ECONNRESET, ETIMEDOUT, MapWriter, Socket, errorName, host_now_ms } from "@wasmap/sdk-assemblyscript";
+import { ArrayWriter, ECONNRESET, ETIMEDOUT, MapWriter, Socket, concatBytes, errorName, nowMs } from "@wasmap/sdk-assemblyscript";
 import { md5 } from "@wasmap/sdk-assemblyscript";
 import { hex } from "./der";
 import { sha256 } from "@wasmap/sdk-assemblyscript";
@@ -24,7 +24,7 @@ let counter: i32 = 0;
 function random32(): Uint8Array {
   const b = new Uint8Array(seed.length + 12);
   b.set(seed, 0);
-  const now = host_now_ms();
+  const now = nowMs();
   for (let i = 0; i < 8; i++) b[seed.length + i] = <u8>(now >> (<i64>(8 * i)));
   const c = ++counter;
   for (let i = 0; i < 4; i++) b[seed.length + 8 + i] = <u8>(c >> (8 * i));
@@ -39,7 +39,7 @@ export class Target {
 /** probeOnce, and once more after an I/O failure (a busy server, e.g. exim behind STARTTLS, sometimes stalls one connection). */
 export function probe(t: Target, version: u16, suites: Array<u16>, flags: i32 = 0): Reply {
   const r = probeOnce(t, version, suites, flags);
-  if (!ioFailed || host_now_ms() >= t.deadline - 50) return r;
+  if (!ioFailed || nowMs() >= t.deadline - 50) return r;
   const again = probeOnce(t, version, suites, flags);
   if (again.kind == REPLY_BAD) again.error = r.error + "; retry: " + again.error;
   return again;
@@ -51,7 +51,7 @@ let ioFailed = false;
 /** One ClientHello (clientHello `flags`) on a fresh connection; a Reply (REPLY_BAD with `error` on I/O failure). */
 function probeOnce(t: Target, version: u16, suites: Array<u16>, flags: i32): Reply {
   ioFailed = true;
-  const left = t.deadline - host_now_ms();
+  const left = t.deadline - nowMs();
   const r0 = new Reply();
   if (left <= 50) { r0.kind = REPLY_BAD; r0.error = "time budget spent"; return r0; }
   const wait = <i32>min(<i64>t.timeout, left);
@@ -65,19 +65,16 @@ function probeOnce(t: Target, version: u16, suites: Array<u16>, flags: i32): Rep
     r0.kind = REPLY_BAD; r0.error = "send: " + errorName(sock.error); sock.close(); return r0;
   }
   ioFailed = false;
-  const until = host_now_ms() + <i64>wait;
+  const until = nowMs() + <i64>wait;
   let buf = new Uint8Array(0);
   let r = parseReply(buf, false);
   while (r.kind == REPLY_MORE) {
-    const rest = until - host_now_ms();
+    const rest = until - nowMs();
     if (rest <= 0) { r.kind = REPLY_BAD; r.error = "timed out waiting for the ServerHello"; ioFailed = true; break; }
     const got = sock.recv(16384, <i32>rest);
     if (got === null && sock.error != ECONNRESET) { r.kind = REPLY_BAD; r.error = sock.error == ETIMEDOUT ? "timed out waiting for the ServerHello" : errorName(sock.error) + " waiting for the ServerHello"; ioFailed = true; break; }
     if (got === null || got.length == 0) { r = parseReply(buf, true); break; } // closed or reset
-    const j = new Uint8Array(buf.length + got.length);
-    j.set(buf, 0);
-    j.set(got!, buf.length);
-    buf = j;
+    buf = concatBytes(buf, got!);
     r = parseReply(buf, false);
   }
   sock.close();

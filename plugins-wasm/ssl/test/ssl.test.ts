@@ -13,15 +13,10 @@ import { connect as tlsConnect, createServer as createTlsServer } from 'node:tls
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packManifest } from '../../../src/authoring/pack.js';
-import { readPluginToml } from '../../../src/authoring/plugin-toml.js';
-import type { InvocationResult, LoadedPlugin, PluginRuntime } from '../../../src/sandbox/index.js';
-// @ts-expect-error plain ESM build script (JSDoc, no .d.ts)
-import { buildPlugin } from '../../../sdk/assemblyscript/scripts/build.mjs';
-// @ts-expect-error plain ESM module with JSDoc types
-import { startServices, stopServices } from '../../../test/support/services.mjs';
-import { tempDir, testRuntime } from '../../../test/sandbox/helpers/fixtures.js';
+import type { InvocationResult } from '../../../src/sandbox/index.js';
+import { tempDir } from '../../../test/sandbox/helpers/fixtures.js';
 import { gnutlsServUnavailable, startGnutlsServ, type GnutlsServ } from './gnutls-serv.js';
+import { usePlugin } from '../../../test/support/plugin-harness.js';
 
 const pluginDir = join(fileURLToPath(new URL('.', import.meta.url)), '..');
 
@@ -128,39 +123,28 @@ function comparable(e: ChainEntry): ChainEntry {
 
 const derOf = (pem: string): Buffer => Buffer.from(new X509Certificate(readFileSync(pem)).raw);
 
-let rt: PluginRuntime;
-let plugin: LoadedPlugin;
-let harness: LoadedPlugin;
+// exim (smtp) is for the STARTTLS tests at the end
+const under = usePlugin('ssl', { services: ['https', 'smtp'], harness: true });
 let nginx: Running;
 let dir: string;
 
-beforeAll(async () => {
+beforeAll(() => {
   dir = tempDir('ssl-plugin');
-  const built = (await buildPlugin(pluginDir, { readPluginToml, packManifest, outFile: join(dir, 'ssl.wasm') })) as { wasm: Uint8Array };
-  const h = (await buildPlugin(join(pluginDir, 'test', 'harness'), { readPluginToml, packManifest, outFile: join(dir, 'h.wasm') })) as { wasm: Uint8Array };
-  rt = testRuntime({ workers: 1 });
-  plugin = await rt.load(built.wasm);
-  harness = await rt.load(h.wasm);
-  [nginx] = (await startServices(['https'])) as Running[];
-}, 120_000);
-
-afterAll(async () => {
-  await rt?.close();
-  await stopServices(['https']);
+  nginx = under.service<Running>('https');
 });
 
 const scan = (port: number, config: Record<string, unknown> = {}, hostname?: string): Promise<InvocationResult> =>
-  rt.invoke(plugin, { target: { ip: '127.0.0.1', port, transport: 'tcp', ...(hostname ? { hostname } : {}) }, config });
+  under.scan(port, config, hostname ? { hostname } : {});
 
 async function drive(op: string, cases: unknown[], nowMs = Date.now()): Promise<unknown[]> {
-  const r = await rt.invoke(harness, { context: { op, cases, now_ms: nowMs } });
+  const r = await under.parse({ op, cases, now_ms: nowMs });
   if (r.status !== 'success') throw new Error(`harness ${op}: ${r.status} ${r.error ?? ''}`);
   return r.data as unknown[];
 }
 
 describe('the ssl manifest', () => {
   it('is a network scanner for the usual TLS ports and services', () => {
-    expect(plugin.manifest).toMatchObject({
+    expect(under.plugin.manifest).toMatchObject({
       name: 'ssl', kind: 'scanner', capabilities: ['network'],
       match: { ports: [443, 465, 636, 853, 993, 995, 8443, 9443], services: ['https', 'ssl', 'smtps', 'imaps', 'pop3s', 'ldaps'] },
     });
@@ -523,11 +507,10 @@ describe('the real exim (GnuTLS) behind SMTP STARTTLS', () => {
   let d: SslData;
   let r: InvocationResult;
   beforeAll(async () => {
-    [exim] = (await startServices(['smtp'])) as Running[];
+    exim = under.service<Running>('smtp');
     r = await scan(exim.port, { starttls: 'smtp' });
     d = r.data as SslData;
   }, 60_000);
-  afterAll(async () => { await stopServices(['smtp']); });
 
   /** What openssl s_client -starttls smtp negotiates when limited to one version (null: refused). */
   const sClient = (flag: string): { version: string; cipher: string } | null => {
@@ -566,7 +549,7 @@ describe('the real exim (GnuTLS) behind SMTP STARTTLS', () => {
 describe('the TLS reply parser', () => {
   const hello = async (v: number): Promise<Uint8Array> => ((await drive('hello', [v])) as Uint8Array[])[0]!;
   const reply = async (cases: Uint8Array[], closed = false): Promise<Dict[]> => {
-    const r = await rt.invoke(harness, { context: { op: 'reply', cases, closed, now_ms: 0 } });
+    const r = await under.parse({ op: 'reply', cases, closed, now_ms: 0 });
     if (r.status !== 'success') throw new Error(`${r.status} ${r.error}`);
     return r.data as Dict[];
   };

@@ -1,18 +1,10 @@
 import { release } from 'node:os';
 import { connect } from 'node:net';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packManifest } from '../../../src/authoring/pack.js';
-import { readPluginToml } from '../../../src/authoring/plugin-toml.js';
-import type { InvocationResult, LoadedPlugin, PluginRuntime } from '../../../src/sandbox/index.js';
-// @ts-expect-error plain ESM build script (JSDoc, no .d.ts)
-import { buildPlugin } from '../../../sdk/assemblyscript/scripts/build.mjs';
-// @ts-expect-error plain ESM module with JSDoc types
-import { startServices, stopServices } from '../../../test/support/services.mjs';
-import { tcpServer, tempDir, testRuntime, type TestServer } from '../../../test/sandbox/helpers/fixtures.js';
+import type { InvocationResult } from '../../../src/sandbox/index.js';
+import { tcpServer, type TestServer } from '../../../test/sandbox/helpers/fixtures.js';
+import { usePlugin } from '../../../test/support/plugin-harness.js';
 
-const here = join(fileURLToPath(new URL('.', import.meta.url)), '..');
 const IAC = 255, DONT = 254, DO = 253, WONT = 252, WILL = 251, SB = 250, SE = 240, NOP = 241;
 
 interface Running { name: string; host: string; port: number }
@@ -38,38 +30,20 @@ function capture(port: number, ms: number): Promise<Buffer> {
 }
 
 describe('the telnet scanner plugin, on a real telnetd', () => {
-  let rt: PluginRuntime;
-  let hrt: PluginRuntime;
-  let plugin: LoadedPlugin;
-  let harness: LoadedPlugin;
+  const under = usePlugin('telnet', { services: ['telnet'], harness: true });
   let telnetd: Running;
   let stream: Buffer;
 
   beforeAll(async () => {
-    const out = tempDir('telnet-plugin');
-    const built = (await buildPlugin(here, { readPluginToml, packManifest, outFile: join(out, 'telnet.wasm') })) as { wasm: Uint8Array };
-    const h = (await buildPlugin(join(here, 'test', 'harness'), { readPluginToml, packManifest, outFile: join(out, 'harness.wasm') })) as { wasm: Uint8Array };
-    rt = testRuntime({ workers: 1 });
-    plugin = await rt.load(built.wasm);
-    // the harness parses every prefix of a real reply in one call: more CPU than a probe may use
-    hrt = testRuntime({ workers: 1, limits: { cpu_ms: 8000 } });
-    harness = await hrt.load(h.wasm);
-    [telnetd] = (await startServices(['telnet'])) as Running[];
+    telnetd = under.service<Running>('telnet');
     stream = await capture(telnetd.port, 1500);
   });
-  afterAll(async () => {
-    await rt?.close();
-    await hrt?.close();
-    await stopServices(['telnet']);
-  });
 
-  const scan = (port: number, config: Record<string, unknown> = {}): Promise<InvocationResult> =>
-    rt.invoke(plugin, { target: { ip: '127.0.0.1', port, transport: 'tcp' }, config });
-  const parse = (bytes: Uint8Array, config: Record<string, unknown> = {}): Promise<InvocationResult> =>
-    hrt.invoke(harness, { target: { ip: '127.0.0.1', port: 1, transport: 'tcp' }, config, context: { banner: bytes } });
+  const scan = under.scan;
+  const parse = (bytes: Uint8Array, config: Record<string, unknown> = {}): Promise<InvocationResult> => under.parse({ banner: bytes }, config);
 
   it('is an active scanner for port 23 or any port named telnet', () => {
-    expect(plugin.manifest).toMatchObject({
+    expect(under.plugin.manifest).toMatchObject({
       name: 'telnet', kind: 'scanner', capabilities: ['network'],
       match: { ports: [23], services: ['telnet'], transport: 'tcp' },
     });

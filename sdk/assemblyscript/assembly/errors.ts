@@ -1,5 +1,9 @@
 // ABI §8 error codes: every host function returns one of these (negative)
 // on failure. Names match the ABI text so log lines can be grepped.
+import {
+  STATUS_APPLICATION_ERROR, STATUS_CONNECTION_REFUSED, STATUS_CONNECTION_TIMEOUT, STATUS_IO_TIMEOUT, STATUS_PROTOCOL_ERROR,
+  STATUS_UNKNOWN_ERROR,
+} from "./status";
 
 export const EINVAL: i32 = -1;
 export const EDENIED: i32 = -2;
@@ -36,13 +40,13 @@ export function errorName(code: i32): string {
  */
 export function statusForError(code: i32, connecting: bool = false): string {
   switch (code) {
-    case ECONNREFUSED: return "connection-refused";
-    case ETIMEDOUT: return connecting ? "connection-timeout" : "io-timeout";
-    case EUNREACH: return "connection-timeout";
+    case ECONNREFUSED: return STATUS_CONNECTION_REFUSED;
+    case ETIMEDOUT: return connecting ? STATUS_CONNECTION_TIMEOUT : STATUS_IO_TIMEOUT;
+    case EUNREACH: return STATUS_CONNECTION_TIMEOUT;
     case ECONNRESET:
-    case ETLS: return "protocol-error";
+    case ETLS: return STATUS_PROTOCOL_ERROR;
     case EDENIED:
-    case ELIMIT: return "application-error";
+    case ELIMIT: return STATUS_APPLICATION_ERROR;
   }
-  return "unknown-error";
+  return STATUS_UNKNOWN_ERROR;
 }

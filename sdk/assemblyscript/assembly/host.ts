@@ -13,6 +13,9 @@ export declare function host_emit(ptr: usize, len: i32): i32;
 @external("wasmap", "now_ms")
 export declare function host_now_ms(): i64;
 
+@external("wasmap", "time_left_ms")
+export declare function host_time_left_ms(): i64;
+
 @external("wasmap", "sleep_ms")
 export declare function host_sleep_ms(ms: i32): i32;
 

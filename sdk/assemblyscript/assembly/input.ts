@@ -2,6 +2,7 @@
 // `target` (scanner/detection), `config` (validated, defaults filled by the
 // host) and every `requires` key known at that point, e.g. `banner` (bin).
 import { Value } from "./msgpack/value";
+import { latin1 } from "./text/ascii";
 
 export class Target {
   /** IPv4 or IPv6 text. */
@@ -86,12 +87,4 @@ export class Input {
     const b = this.banner();
     return b === null ? "" : latin1(b);
   }
-}
-
-/** Bytes as a string, one UTF-16 unit per byte. */
-export function latin1(b: Uint8Array): string {
-  const n = b.length;
-  const s = changetype<string>(__new(<usize>n << 1, idof<string>()));
-  for (let i = 0; i < n; i++) store<u16>(changetype<usize>(s) + (<usize>i << 1), <u16>b[i]);
-  return s;
 }

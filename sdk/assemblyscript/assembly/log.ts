@@ -1,6 +1,6 @@
 // Plugin log (ABI §4 `log`): lines end up in the invocation's `logs` and,
 // depending on verbosity, on the user's terminal. Needs no capability.
-import { host_log, host_now_ms, host_sleep_ms } from "./host";
+import { host_log } from "./host";
 
 export const LOG_DEBUG: i32 = 0;
 export const LOG_INFO: i32 = 1;
@@ -16,9 +16,3 @@ export function logDebug(message: string): void { log(LOG_DEBUG, message); }
 export function logInfo(message: string): void { log(LOG_INFO, message); }
 export function logWarn(message: string): void { log(LOG_WARN, message); }
 export function logError(message: string): void { log(LOG_ERROR, message); }
-
-/** Wall clock, ms since the epoch. */
-export function nowMs(): i64 { return host_now_ms(); }
-
-/** Sleeps without holding a worker (the host suspends the instance). */
-export function sleepMs(ms: i32): i32 { return host_sleep_ms(ms); }

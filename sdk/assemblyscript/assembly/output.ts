@@ -1,5 +1,7 @@
 // One invocation's result (ABI §7): status, error, summary (A8), data, service, findings
 // and any `provides` keys, encoded as one msgpack map.
+import { cpeUri } from "./cpe";
+import { errorName, statusForError } from "./errors";
 import { ArrayWriter, MapWriter, Writer } from "./msgpack/writer";
 import { Value } from "./msgpack/value";
 import { STATUS_SUCCESS } from "./status";
@@ -22,6 +24,26 @@ export class Service {
   banner: string = "";
 
   constructor(public name: string) {}
+
+  /** `name` run by `product` at `version` ("" = unknown), with `confidence`. */
+  static of(name: string, product: string, version: string = "", confidence: f64 = 1.0): Service {
+    const s = new Service(name);
+    s.product = product;
+    s.version = version;
+    s.confidence = confidence;
+    return s;
+  }
+
+  /** Adds the application CPE `cpe:/a:vendor:product[:version]` for this service's version. */
+  addCpe(vendor: string, product: string): Service {
+    this.cpe.push(cpeUri("a", vendor, product, this.version));
+    return this;
+  }
+
+  /** As `addCpe`, but only once the version is known (a CPE without one names every release). */
+  addVersionCpe(vendor: string, product: string): Service {
+    return this.version.length > 0 ? this.addCpe(vendor, product) : this;
+  }
 
   toMap(): MapWriter {
     const m = new MapWriter().str("name", this.name);
@@ -80,6 +102,11 @@ export class Output {
     o.status = status;
     o.error = error;
     return o;
+  }
+
+  /** The output for a failed host call: `statusForError`'s status, the ABI §8 code's name as the reason. */
+  static ioFail(code: i32, connecting: bool = false): Output {
+    return Output.fail(statusForError(code, connecting), errorName(code));
   }
 
   /** `data` = this map (becomes `result.data` of the event). */

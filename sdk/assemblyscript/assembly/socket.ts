@@ -3,9 +3,8 @@
 // suspends the instance meanwhile. Failures never trap: a method returns a
 // negative code or null and leaves the code in `error` (see errors.ts).
 import { EINVAL, ETIMEDOUT } from "./errors";
-import {
-  host_close, host_now_ms, host_recv, host_send, host_tcp_connect, host_tls_info, host_tls_upgrade,
-} from "./host";
+import { msUntil, nowMs } from "./clock";
+import { host_close, host_recv, host_send, host_tcp_connect, host_tls_info, host_tls_upgrade } from "./host";
 import { decode } from "./msgpack/reader";
 
 /** What `tls_info` reports about an upgraded connection. */
@@ -84,7 +83,7 @@ export class Socket {
    */
   readUntil(delim: Uint8Array, maxBytes: i32 = 8192, timeoutMs: i32 = 0): Uint8Array | null {
     if (delim.length == 0) { this.err(EINVAL); return null; }
-    const deadline = timeoutMs > 0 ? host_now_ms() + <i64>timeoutMs : 0;
+    const deadline = deadlineAfter(timeoutMs);
     let from = 0;
     while (true) {
       const at = indexOf(this.pending, delim, from);
@@ -97,12 +96,8 @@ export class Socket {
       }
       if (this.pending.length >= maxBytes) { this.err(EINVAL); return null; }
       from = max(0, this.pending.length - delim.length + 1);
-      let wait = 0;
-      if (deadline > 0) {
-        const left = deadline - host_now_ms();
-        if (left <= 0) { this.err(ETIMEDOUT); return null; }
-        wait = <i32>left;
-      }
+      const wait = waitFor(deadline);
+      if (wait < 0) { this.err(ETIMEDOUT); return null; }
       const r = this.fill(maxBytes - this.pending.length, wait);
       if (r <= 0) { if (r == 0) this.error = 0; return null; }
     }
@@ -122,14 +117,10 @@ export class Socket {
   /** Exactly `n` bytes, or null (error, timeout, or peer closed first). */
   readExactly(n: i32, timeoutMs: i32 = 0): Uint8Array | null {
     if (n < 0) { this.err(EINVAL); return null; }
-    const deadline = timeoutMs > 0 ? host_now_ms() + <i64>timeoutMs : 0;
+    const deadline = deadlineAfter(timeoutMs);
     while (this.pending.length < n) {
-      let wait = 0;
-      if (deadline > 0) {
-        const left = deadline - host_now_ms();
-        if (left <= 0) { this.err(ETIMEDOUT); return null; }
-        wait = <i32>left;
-      }
+      const wait = waitFor(deadline);
+      if (wait < 0) { this.err(ETIMEDOUT); return null; }
       const r = this.fill(n - this.pending.length, wait);
       if (r <= 0) return null;
     }
@@ -141,14 +132,10 @@ export class Socket {
 
   /** Whatever is buffered, then reads until the peer closes, `max` bytes, or a timeout. */
   readRemaining(max: i32 = 65536, timeoutMs: i32 = 0): Uint8Array {
-    const deadline = timeoutMs > 0 ? host_now_ms() + <i64>timeoutMs : 0;
+    const deadline = deadlineAfter(timeoutMs);
     while (this.pending.length < max) {
-      let wait = 0;
-      if (deadline > 0) {
-        const left = deadline - host_now_ms();
-        if (left <= 0) break;
-        wait = <i32>left;
-      }
+      const wait = waitFor(deadline);
+      if (wait < 0) break;
       if (this.fill(max - this.pending.length, wait) <= 0) break;
     }
     const out = this.pending;
@@ -221,6 +208,16 @@ export class Socket {
     this.pending = joined;
     return n;
   }
+}
+
+/** `timeoutMs` from now in `nowMs()` terms; 0 (no deadline: the host default per wait) for 0 or less. */
+function deadlineAfter(timeoutMs: i32): i64 { return timeoutMs > 0 ? nowMs() + <i64>timeoutMs : 0; }
+
+/** The wait for one read: 0 (the host default) without a deadline, -1 once it has passed. */
+function waitFor(deadline: i64): i32 {
+  if (deadline == 0) return 0;
+  const left = msUntil(deadline);
+  return left == 0 ? -1 : left;
 }
 
 /** First index of `needle` in `hay` at or after `from`, or -1. */

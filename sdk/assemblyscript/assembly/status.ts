@@ -1,4 +1,5 @@
-// ABI §7 statuses: the closed list the host accepts in `status`.
+// ABI §7 statuses: the closed list the host accepts in `status` (the host's
+// STATUSES and the Rust SDK's `Status`; test/status-list.test.ts keeps them equal).
 
 export const STATUS_SUCCESS = "success";
 export const STATUS_CONNECTION_REFUSED = "connection-refused";

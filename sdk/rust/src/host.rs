@@ -22,6 +22,26 @@ pub fn now_ms() -> i64 {
     unsafe { sys::now_ms() }
 }
 
+/// Milliseconds before the invocation's wall time (`wall_ms`) ends it; never
+/// negative (ABI A10). Plan waits from this, not from a fixed budget: a wait
+/// past it ends the invocation with no result at all.
+pub fn time_left_ms() -> i64 {
+    unsafe { sys::time_left_ms() }
+}
+
+/// The invocation's end in [`now_ms`] terms, less `margin_ms` to encode and
+/// return the result; the margin is at most a quarter of the time left, so a
+/// small `wall_ms` still leaves most of it for waiting.
+pub fn invocation_deadline(margin_ms: i64) -> i64 {
+    let left = time_left_ms();
+    now_ms() + left - margin_ms.min(left / 4)
+}
+
+/// Time until `deadline` (in [`now_ms`] terms) as a timeout; zero once it has passed.
+pub fn until(deadline: i64) -> std::time::Duration {
+    std::time::Duration::from_millis((deadline - now_ms()).max(0) as u64)
+}
+
 /// Sleeps (the host runs other work meanwhile); clamped to the wall time left.
 pub fn sleep_ms(ms: u32) -> Result<()> {
     check(unsafe { sys::sleep_ms(ms.min(i32::MAX as u32) as i32) }).map(|_| ())

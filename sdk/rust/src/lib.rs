@@ -7,7 +7,8 @@
 //!   [`Output`], [`Service`], [`Finding`], [`Status`], [`Value`]);
 //! - safe wrappers for every host function of ABI §4 ([`net::TcpStream`]
 //!   with `std::io::Read`/`Write`, TLS, [`net::UdpSocket`], [`net::resolve`],
-//!   [`emit`], [`now_ms`], [`sleep_ms`], and the [`debug!`], [`info!`],
+//!   [`emit`], [`now_ms`], [`time_left_ms`] (with [`invocation_deadline`]
+//!   and [`until`] to plan waits from it), [`sleep_ms`], and the [`debug!`], [`info!`],
 //!   [`warn!`], [`error!`] log macros), all returning [`Result`] with an
 //!   [`Error`] that maps the ABI codes -1..-10;
 //! - one macro, [`plugin!`], that writes the exports (`wasmap_abi_v1`,
@@ -35,7 +36,7 @@
 
 pub mod base64;
 mod error;
-mod host;
+pub mod host;
 pub mod log;
 pub mod net;
 mod output;
@@ -48,7 +49,7 @@ mod value;
 pub mod __private;
 
 pub use error::{Error, Result};
-pub use host::{emit, emit_value, now_ms, sleep_ms};
+pub use host::{emit, emit_value, invocation_deadline, now_ms, sleep_ms, time_left_ms, until};
 pub use log::Level;
 pub use output::Output;
 pub use random::random_bytes;

@@ -11,6 +11,7 @@ mod imp {
         pub fn log(level: i32, ptr: *const u8, len: i32);
         pub fn emit(ptr: *const u8, len: i32) -> i32;
         pub fn now_ms() -> i64;
+        pub fn time_left_ms() -> i64;
         pub fn sleep_ms(ms: i32) -> i32;
         pub fn tcp_connect(host_ptr: *const u8, host_len: i32, port: i32, timeout_ms: i32) -> i32;
         pub fn udp_open(host_ptr: *const u8, host_len: i32, port: i32) -> i32;
@@ -42,6 +43,10 @@ mod imp {
     }
     pub unsafe fn now_ms() -> i64 {
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+    }
+    /// Natively there is no invocation to end: a day, so deadlines stay far off.
+    pub unsafe fn time_left_ms() -> i64 {
+        86_400_000
     }
     pub unsafe fn sleep_ms(ms: i32) -> i32 {
         if ms > 0 {

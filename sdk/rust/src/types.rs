@@ -65,7 +65,8 @@ impl<C> Input<C> {
     }
 }
 
-/// ABI §7 result statuses (a closed list).
+/// ABI §7 result statuses (a closed list; the host's STATUSES and the
+/// AssemblyScript SDK's STATUS_* are the same, test/status-list.test.ts checks).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Status {

@@ -91,3 +91,12 @@ fn values_keep_bin_and_str_apart() {
     let back: Value = rmp_serde::from_slice(&rmp_serde::to_vec(&v).unwrap()).unwrap();
     assert_eq!(back, v);
 }
+
+#[test]
+fn a_deadline_from_the_time_left_is_ahead_and_a_past_one_leaves_no_wait() {
+    // natively the invocation has a day left: the deadline is hours ahead, less at most the margin
+    let d = wasmap_sdk::invocation_deadline(1000);
+    assert!(d - wasmap_sdk::now_ms() > 3_600_000);
+    assert!(wasmap_sdk::host::time_left_ms() > 0);
+    assert_eq!(wasmap_sdk::until(wasmap_sdk::now_ms() - 5), std::time::Duration::ZERO);
+}

@@ -1,5 +1,6 @@
 // MD5 (RFC 1321), for the fingerprints defined as MD5 hex digests (hassh,
 // JA3S). Not for anything security-related.
+import { padBlocks } from "./pad";
 
 const S: StaticArray<u32> = [
   7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22,
@@ -22,14 +23,8 @@ const K: StaticArray<u32> = [
 
 /** The 16-byte MD5 digest of `data`. */
 export function md5(data: Uint8Array): Uint8Array {
-  const n = data.length;
-  // message + 0x80 + zero padding + 64-bit little-endian bit length, to a multiple of 64
-  const total = ((n + 8) / 64 + 1) * 64;
-  const m = new Uint8Array(total);
-  m.set(data, 0);
-  m[n] = 0x80;
-  const bits = <u64>n * 8;
-  for (let i = 0; i < 8; i++) m[total - 8 + i] = <u8>(bits >> (<u64>(8 * i)));
+  const m = padBlocks(data, false);
+  const total = m.length;
 
   let a0: u32 = 0x67452301, b0: u32 = 0xefcdab89, c0: u32 = 0x98badcfe, d0: u32 = 0x10325476;
   const w = new StaticArray<u32>(16);

@@ -1,15 +1,11 @@
 // SHA-1 (FIPS 180-4 §6.1), only for certificate fingerprints as openssl
 // and BinaryEdge print them. Not used for anything security-related.
+import { padBlocks } from "./pad";
 
 /** The 20-byte SHA-1 digest of `data`. */
 export function sha1(data: Uint8Array): Uint8Array {
-  const n = data.length;
-  const total = ((n + 8) / 64 + 1) * 64;
-  const m = new Uint8Array(total);
-  m.set(data, 0);
-  m[n] = 0x80;
-  const bits = <u64>n * 8;
-  for (let i = 0; i < 8; i++) m[total - 1 - i] = <u8>(bits >> (<u64>(8 * i))); // big-endian length
+  const m = padBlocks(data, true);
+  const total = m.length;
 
   const h: StaticArray<u32> = [0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0];
   const w = new StaticArray<u32>(80);

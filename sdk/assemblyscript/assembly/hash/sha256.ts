@@ -1,5 +1,6 @@
 // SHA-256 (FIPS 180-4), for fingerprints (host keys as ssh-keygen prints them,
 // certificates as openssl does).
+import { padBlocks } from "./pad";
 
 const K: StaticArray<u32> = [
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
@@ -14,13 +15,8 @@ const K: StaticArray<u32> = [
 
 /** The 32-byte SHA-256 digest of `data`. */
 export function sha256(data: Uint8Array): Uint8Array {
-  const n = data.length;
-  const total = ((n + 8) / 64 + 1) * 64;
-  const m = new Uint8Array(total);
-  m.set(data, 0);
-  m[n] = 0x80;
-  const bits = <u64>n * 8;
-  for (let i = 0; i < 8; i++) m[total - 1 - i] = <u8>(bits >> (<u64>(8 * i))); // big-endian length
+  const m = padBlocks(data, true);
+  const total = m.length;
 
   const h: StaticArray<u32> = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
   const w = new StaticArray<u32>(64);

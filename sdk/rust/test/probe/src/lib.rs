@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::time::Duration;
 use wasmap_sdk::net::{resolve, TcpStream, UdpSocket};
-use wasmap_sdk::{debug, emit, error, info, now_ms, sleep_ms, warn, Error, Finding, Input, Output, Result, Service, Severity, Status};
+use wasmap_sdk::{debug, emit, error, info, invocation_deadline, now_ms, sleep_ms, time_left_ms, until, warn, Error, Finding, Input, Output, Result, Service, Severity, Status};
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -93,6 +93,12 @@ fn run(input: Input<Config>) -> Result<Output> {
             let before = now_ms();
             sleep_ms(c.port as u32)?;
             Ok(Output::success().data(&[before, now_ms()]))
+        }
+        // the wall time left, a deadline with a 1 s margin as ms from now, and a past deadline's wait
+        "time" => {
+            let left = time_left_ms();
+            let deadline_in = invocation_deadline(1000) - now_ms();
+            Ok(Output::success().data(&[left, deadline_in, until(now_ms() - 5).as_millis() as i64]))
         }
         "panic" => {
             let v: Vec<u8> = Vec::new();

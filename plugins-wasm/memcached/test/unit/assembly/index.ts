@@ -1,12 +1,11 @@
-// Parser harness: `banner` is one whole server reply. Parses it, then every
-// proper prefix of it (a reply cut short), and reports what happened.
-import { Input, MapWriter, Output, register } from "@wasmap/sdk-assemblyscript";
+// Parser unit: `parse(reply)` parses one whole server reply, then every
+// proper prefix of it (a reply cut short), and returns what happened as a msgpack map.
+import { MapWriter } from "@wasmap/sdk-assemblyscript";
 import { COMPLETE, MALFORMED, NEED_MORE, parseStats } from "../../../assembly/stats";
-export { wasmap_abi_v1, wasmap_alloc, wasmap_free, wasmap_init, wasmap_run } from "@wasmap/sdk-assemblyscript";
 
-function run(input: Input): Output {
-  const b = input.banner();
-  if (b === null) return Output.fail("application-error", "no banner");
+export const Uint8Array_ID = idof<Uint8Array>();
+
+export function parse(b: Uint8Array): Uint8Array {
   const full = parseStats(b);
   const kv = new MapWriter();
   for (let i = 0; i < full.keys.length; i++) kv.str(full.keys[i], full.values[i]);
@@ -24,7 +23,5 @@ function run(input: Input): Output {
   }
   m.int("prefix_need_more", needMore).int("prefix_malformed", malformed).int("prefix_complete", complete);
   m.int("prefix_other", other).int("prefix_bad_keys", keysShrank);
-  return new Output().setData(m);
+  return m.encode();
 }
-
-register(run);

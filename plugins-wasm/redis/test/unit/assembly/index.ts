@@ -1,16 +1,15 @@
-// Parser harness: `banner` is one whole server reply. Parses it, then every
-// proper prefix of it (as the probe would see a reply cut short), and
-// reports what happened, so the test can require "incomplete or refused,
+// Parser unit: `parse(reply)` parses one whole server reply, then every proper
+// prefix of it (as the probe would see a reply cut short), and returns what
+// happened as a msgpack map, so the test can require "incomplete or refused,
 // never a trap and never a wrong complete result" for each prefix.
-import { Input, MapWriter, Output, register } from "@wasmap/sdk-assemblyscript";
+import { MapWriter } from "@wasmap/sdk-assemblyscript";
 import { COMPLETE, MALFORMED, NEED_MORE, parseInfo, parseReply } from "../../../assembly/resp";
-export { wasmap_abi_v1, wasmap_alloc, wasmap_free, wasmap_init, wasmap_run } from "@wasmap/sdk-assemblyscript";
+
+export const Uint8Array_ID = idof<Uint8Array>();
 
 const MAX_BULK: i32 = 262144;
 
-function run(input: Input): Output {
-  const b = input.banner();
-  if (b === null) return Output.fail("application-error", "no banner");
+export function parse(b: Uint8Array): Uint8Array {
   const full = parseReply(b, MAX_BULK);
   const m = new MapWriter();
   m.int("state", full.state).str("text", full.text).bool("nil", full.nil);
@@ -33,7 +32,5 @@ function run(input: Input): Output {
   }
   m.int("prefix_need_more", needMore).int("prefix_malformed", malformed).int("prefix_complete", complete);
   m.int("prefix_max_keys", maxPartialKeys);
-  return new Output().setData(m);
+  return m.encode();
 }
-
-register(run);
