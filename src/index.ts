@@ -11,6 +11,7 @@ export { PluginsRefusedError } from './scan/plugins-refused-error.js';
 export { ScanFailedError } from './scan/scan-failed-error.js';
 export type { ScanSummary } from './report/summary.js';
 export { WasmapError, UsageError } from './errors.js';
+export { STATUSES, TRAP_CODES, type TrapCode } from './sandbox/types.js';
 export { buildTargetSet, TargetSet } from './targets/target-set.js';
 export { parsePorts, topPorts } from './targets/ports.js';
 export { ModuleRegistry } from './engine/registry.js';
