@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 // Tests run against real loopback sockets, real daemons and real compiled
@@ -11,5 +13,12 @@ export default defineConfig({
     fileParallelism: true,
     maxWorkers: 2,
     globalSetup: ['test/global-setup.ts'],
+    // scans run the plugins installed in the user's store: tests see an empty
+    // one (and no system store), never the developer's own; store tests make theirs
+    env: {
+      XDG_DATA_HOME: join(tmpdir(), 'wasmap-test-xdg', 'data'),
+      XDG_CONFIG_HOME: join(tmpdir(), 'wasmap-test-xdg', 'config'),
+      WASMAP_PLUGIN_PATH: '',
+    },
   },
 });

@@ -70,6 +70,9 @@ export const DEPS = Object.freeze([
   { cmd: 'gnutls-cli', pkg: 'gnutls-bin', probe: ['--version'], by: 'plugins-wasm/ssl tests' },
   { cmd: 'openssl', pkg: 'openssl', probe: ['version'], by: 'services.mjs (test certificate); test/sandbox/net.test.ts; plugins-wasm/ssl tests' },
 
+  // --- plugin signatures: the oracle for minisign's format (keys and signatures both ways)
+  { cmd: 'minisign', pkg: 'minisign', probe: ['-v'], by: 'test/signing, test/store (plugin signatures made and checked by the real tool)' },
+
   // --- nmap: the comparison in the benchmarks and tests, and its probe file
   { cmd: 'nmap', pkg: 'nmap', probe: ['--version'], by: 'bench/common.mjs; plugins-wasm/service-simple/test/nmap-probes.test.ts' },
   { cmd: '/usr/share/nmap/nmap-service-probes', pkg: 'nmap', file: true, by: 'service-simple tests, test/scan-service-detection.test.ts' },

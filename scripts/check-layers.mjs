@@ -11,6 +11,7 @@ import ts from 'typescript';
 /** Ground first. Each entry is a folder or a file of src/; a layer may import its own and lower layers. */
 export const LAYERS = [
   ['errors.ts', 'worker-url.ts'],
+  ['signing'],
   ['targets'],
   ['model'],
   ['report'],
@@ -18,6 +19,7 @@ export const LAYERS = [
   ['engine'],
   ['sandbox'],
   ['authoring'],
+  ['store'],
   ['modules'],
   ['scan'],
   ['index.ts', 'testing.ts'],

@@ -10,6 +10,8 @@ export type ErrorCode =
   | 'WASMAP_RESOLVE'          // a hostname target did not resolve
   | 'WASMAP_DAG'              // invalid DAG definition
   | 'WASMAP_PLUGIN_LOAD'      // plugin refused at load (a plugin that fails while running is a result, not an error: sandbox TRAP_CODES)
+  | 'WASMAP_SIGNATURE'        // a signature or key that is malformed, untrusted or does not match (plugin store)
+  | 'WASMAP_STORE'            // the plugin store refused: wrong sha256, bad download or index, revoked, conflict
   | 'WASMAP_ABORTED'          // the caller's AbortSignal stopped the scan (events so far were delivered)
   | 'WASMAP_INTERNAL';
 

@@ -5,7 +5,7 @@
 import { isWasmapError } from '../errors.js';
 import { forTerminal, linesForTerminal } from '../report/terminal-text.js';
 
-const USAGE_CODES = new Set(['WASMAP_USAGE', 'WASMAP_TARGET_TOO_LARGE', 'WASMAP_RESOLVE', 'WASMAP_DAG', 'WASMAP_PLUGIN_LOAD']);
+const USAGE_CODES = new Set(['WASMAP_USAGE', 'WASMAP_TARGET_TOO_LARGE', 'WASMAP_RESOLVE', 'WASMAP_DAG', 'WASMAP_PLUGIN_LOAD', 'WASMAP_SIGNATURE', 'WASMAP_STORE']);
 
 /** Errors the user can fix (bad input) exit 2; everything else exits 1. */
 export function isUsageCode(code: string): boolean {

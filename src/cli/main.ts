@@ -83,6 +83,7 @@ function buildProgram(): Command {
     .option('--plugin-output <file>', 'where output plugins write their report (default: stdout, after the events)')
     .option('--allow-net <host[:port]>', 'grant network:any plugins this endpoint (repeatable)', collect, [])
     .option('--strict-plugins', 'exit 2 before scanning if any plugin is refused')
+    .option('--no-installed', 'do not run installed plugins (wasmap plugin install) in this scan')
     .option('-v, --verbose', 'more detail on stderr')
     .option('-q, --quiet', 'no progress and no summary on stderr')
     .addHelpText('after', SCAN_EXAMPLES)
@@ -141,6 +142,11 @@ function collect(value: string, previous: string[]): string[] {
 }
 
 async function main(): Promise<void> {
+  // `wasmap plugin list | head`: a reader that stops early is no error (as for cat or ls)
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+    throw e;
+  });
   const program = buildProgram();
   try {
     await program.parseAsync(rewriteNmapFlags(process.argv.slice(2)), { from: 'user' });

@@ -7,6 +7,9 @@
 import { Option, type Command } from 'commander';
 import { jsonReplacer } from '../report/encode.js';
 import { forTerminal, jsonForTerminal } from '../report/terminal-text.js';
+import { registerPluginStoreCommands } from './plugin-store-command.js';
+import { registerPluginTrustCommands } from './plugin-trust-command.js';
+import { registerPluginSignCommands } from './plugin-sign-command.js';
 
 /** Pretty JSON, still valid and the same data, with nothing a terminal would act on (C1, bidi as \u escapes). */
 function json(v: unknown): string {
@@ -33,7 +36,7 @@ const LEVELS = ['debug', 'info', 'warn', 'error'];
 export function registerPluginCommands(program: Command): void {
   const plugin = program
     .command('plugin')
-    .description('write, build and try WebAssembly plugins (see docs/plugins.md)');
+    .description('write, build, try, sign and install WebAssembly plugins (see docs/plugins.md)');
 
   plugin
     .command('new')
@@ -176,4 +179,8 @@ export function registerPluginCommands(program: Command): void {
       }
       process.exitCode = res.status === 'success' ? 0 : 1;
     });
+
+  registerPluginStoreCommands(plugin);
+  registerPluginTrustCommands(plugin);
+  registerPluginSignCommands(plugin);
 }

@@ -36,6 +36,8 @@ export interface ScanFlags extends PluginFlags {
   maxTargets?: string;
   allowLargeScan?: boolean;
   dryRun?: boolean;
+  /** false with --no-installed */
+  installed?: boolean;
 }
 
 function resolveStates(raw: string | undefined): ShownState[] | undefined {
@@ -82,5 +84,6 @@ export function scanOptionsOf(f: ScanFlags): ScanOptions {
     pluginOutput: f.pluginOutput,
     allowNet: f.allowNet ?? [],
     strictPlugins: !!f.strictPlugins,
+    installedPlugins: f.installed !== false,
   };
 }

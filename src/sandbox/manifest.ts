@@ -12,9 +12,9 @@ import type { ConfigField, Limits, PluginKind, PluginManifest, PluginMatch } fro
 
 export const KINDS: readonly PluginKind[] = ['scanner', 'detection', 'evaluator', 'output'];
 export const CAPABILITIES = ['network', 'network:any', 'dns'] as const;
-const NAME_RE = /^[a-z0-9][a-z0-9-]*$/;
+export const NAME_RE = /^[a-z0-9][a-z0-9-]*$/;
 // semver.org's regular expression
-const SEMVER_RE =
+export const SEMVER_RE =
   /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
 
 /**

@@ -7,7 +7,7 @@ import { resolveLimits } from './limits.js';
 import { ASYNC_IMPORTS, exportProblems, offendingImports } from './linker.js';
 import { ManifestError, validateManifest } from './manifest.js';
 import { decodeBounded, MsgpackError } from './msgpack.js';
-import type { Limits, LoadedPlugin } from './types.js';
+import type { Limits, LoadedPlugin, PluginManifest } from './types.js';
 import { capMemory, capTables, readWasm, type WasmInfo } from './wasm-binary.js';
 
 export const DEFAULT_MAX_BYTES = 16 << 20;
@@ -80,18 +80,11 @@ function transformRefusal(e: unknown): string {
 }
 
 /**
- * Loads and checks one plugin (ABI §1–3, §10): size, validity, manifest,
- * imports, exports, memory, tables; applies Asyncify when the plugin waits
- * on the network and caps its memory and tables. Throws WasmapError
- * WASMAP_PLUGIN_LOAD.
+ * The module's structure and its validated manifest, without compiling or
+ * transforming it: what `plugin list` and an install's review need to show.
+ * Throws WasmapError WASMAP_PLUGIN_LOAD naming `where`.
  */
-export async function loadPlugin(pathOrBytes: string | Uint8Array, opts: LoadOptions = {}): Promise<LoadedPlugin> {
-  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
-  const transformLimits = resolveTransformLimits(opts.transformLimits); // UsageError: the caller's mistake
-  const path = typeof pathOrBytes === 'string' ? pathOrBytes : '<bytes>';
-  let where = typeof pathOrBytes === 'string' ? basename(pathOrBytes) : 'plugin';
-  const bytes = typeof pathOrBytes === 'string' ? await readCapped(pathOrBytes, maxBytes) : pathOrBytes;
-  if (bytes.length > maxBytes) refuse(where, `module is ${bytes.length} bytes, larger than the ${maxBytes}-byte limit`);
+export function readPluginManifest(bytes: Uint8Array, where = 'plugin'): { info: WasmInfo; manifest: PluginManifest } {
   if (!WebAssembly.validate(bytes)) refuse(where, 'not a valid WebAssembly module');
   let info: WasmInfo;
   try {
@@ -111,6 +104,23 @@ export async function loadPlugin(pathOrBytes: string | Uint8Array, opts: LoadOpt
     if (e instanceof ManifestError) return refuse(where, `invalid manifest: ${e.message}`);
     throw e;
   }
+  return { info, manifest };
+}
+
+/**
+ * Loads and checks one plugin (ABI §1–3, §10): size, validity, manifest,
+ * imports, exports, memory, tables; applies Asyncify when the plugin waits
+ * on the network and caps its memory and tables. Throws WasmapError
+ * WASMAP_PLUGIN_LOAD.
+ */
+export async function loadPlugin(pathOrBytes: string | Uint8Array, opts: LoadOptions = {}): Promise<LoadedPlugin> {
+  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
+  const transformLimits = resolveTransformLimits(opts.transformLimits); // UsageError: the caller's mistake
+  const path = typeof pathOrBytes === 'string' ? pathOrBytes : '<bytes>';
+  let where = typeof pathOrBytes === 'string' ? basename(pathOrBytes) : 'plugin';
+  const bytes = typeof pathOrBytes === 'string' ? await readCapped(pathOrBytes, maxBytes) : pathOrBytes;
+  if (bytes.length > maxBytes) refuse(where, `module is ${bytes.length} bytes, larger than the ${maxBytes}-byte limit`);
+  const { info, manifest } = readPluginManifest(bytes, where);
   where = `${where} (${manifest.name})`;
 
   const badImports = offendingImports(info);

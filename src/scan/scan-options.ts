@@ -1,12 +1,14 @@
 /** What a scan is asked to do: the library's `scan()` options, and what the CLI's flags become. */
 import type { LogRecord } from '../engine/dag-executor.js';
 import type { Limits } from '../sandbox/index.js';
+import type { InstalledPlugins } from '../store/live-plugins.js';
+import type { StorePaths } from '../store/paths.js';
 
 export type ShownState = 'open' | 'closed' | 'filtered';
 
 /** Something the user should hear about while a scan is set up (the CLI prints it on stderr). */
 export interface ScanNotice {
-  /** `replaced`: a given plugin took a bundled one's place; `refused`: a plugin did not load; `missing`: bundled plugins not built */
+  /** `replaced`: a given or installed plugin took a bundled one's place (or a given one an installed one's); `refused`: a plugin did not load; `missing`: bundled plugins not built */
   kind: 'replaced' | 'refused' | 'missing';
   message: string;
 }
@@ -57,6 +59,19 @@ export interface ScanOptions {
   pluginOutput?: string;
   /** network grants beyond the scan's targets (CIDRs) */
   allowNet?: string[];
+  /**
+   * run the plugin store's installed plugins (default true) in profiles that run plugins (not `ports`, `quick`);
+   * a --plugin file of the same name wins, an installed one takes a bundled one's place
+   */
+  installedPlugins?: boolean;
+  /** where the plugin store and config.toml are (default: storePaths(process.env), the XDG folders) */
+  storePaths?: StorePaths;
+  /**
+   * a live set of installed plugins (InstalledPlugins.open) for a long-running process: the scan runs
+   * its versions current at `prepare` on its runtime, which the Scanner leaves open (set pluginLimits and
+   * allowNet on that runtime: with `installed` they are refused here); `storePaths` is then unused
+   */
+  installed?: InstalledPlugins;
   /** a plugin that does not load (or a bundled one not built) stops the scan instead of being left out */
   strictPlugins?: boolean;
   /** stops the scan; events found so far are kept */

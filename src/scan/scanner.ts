@@ -64,6 +64,7 @@ function warnNotice(n: ScanNotice): void {
 export class Scanner {
   readonly jobId = randomUUID();
   #ran = false;
+  #release: (() => Promise<void>) | undefined;
 
   private constructor(
     readonly profile: string,
@@ -73,11 +74,13 @@ export class Scanner {
     readonly refused: readonly RefusedPlugin[],
     private readonly registry: ModuleRegistry,
     private readonly board: ProgressBoard,
-    private readonly runtime: PluginRuntime | undefined,
+    runtime: PluginRuntime | undefined,
+    release: () => Promise<void>,
     private readonly signal: AbortSignal | undefined,
     private readonly started: number,
   ) {
     if (runtime) board.setDetection(() => detectionProgress(runtime));
+    this.#release = release;
   }
 
   static async prepare(targets: string[], opts: ScanOptions = {}): Promise<Scanner> {
@@ -95,10 +98,10 @@ export class Scanner {
     try {
       dag = checkDag(loaded.dag, registry);
     } catch (e) {
-      await loaded.runtime?.close();
+      await loaded.release();
       throw e;
     }
-    return new Scanner(profile, withUdp, dag, loaded.plugins, loaded.refused, registry, board, loaded.runtime, opts.signal, started);
+    return new Scanner(profile, withUdp, dag, loaded.plugins, loaded.refused, registry, board, loaded.runtime, loaded.release, opts.signal, started);
   }
 
   /** what the scan does now, for a progress display */
@@ -126,9 +129,15 @@ export class Scanner {
     return { summary, nodes: run.nodes, failed: run.nodes.filter((n) => n.status === 'failed') };
   }
 
-  /** Ends the plugin workers; call it whether or not the scan ran. */
+  /**
+   * Ends the plugin workers, or with `installed` (a runtime the caller
+   * owns) unloads what this scan loaded and lets go of its installed
+   * versions; call it whether or not the scan ran.
+   */
   async close(): Promise<void> {
-    await this.runtime?.close();
+    const release = this.#release;
+    this.#release = undefined;
+    await release?.();
   }
 }
 

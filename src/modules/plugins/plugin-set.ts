@@ -1,7 +1,8 @@
 /**
- * The plugins of a run: loaded from --plugin files and --plugin-dir folders
- * into one runtime, each registered as a module. A plugin the loader refuses
- * is reported (stderr and an error event) and left out; the scan goes on.
+ * The plugins of a run: loaded from --plugin files and --plugin-dir folders,
+ * the plugin store and the bundled set into one runtime, each registered as
+ * a module. A plugin the loader refuses is reported (stderr and an error
+ * event) and left out; the scan goes on.
  */
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
@@ -17,6 +18,23 @@ import { pluginModule } from './plugin-module.js';
 export interface RefusedPlugin {
   source: string;
   message: string;
+  /** an installed plugin: `message` is the whole line and names it (StoreError) */
+  installed?: boolean;
+}
+
+/** The one line that tells the user a plugin was left out. */
+export function refusalLine(r: RefusedPlugin): string {
+  return r.installed ? r.message : `plugin ${r.source} refused: ${r.message}`;
+}
+
+/**
+ * The installed plugins a run may use (src/store/): their names, and a load
+ * of all but `skip` (names a given plugin took) — from the store for one
+ * scan, or the current versions of a live set in a long-running process.
+ */
+export interface InstalledSource {
+  names: readonly string[];
+  load(skip: ReadonlySet<string>): Promise<PluginSet>;
 }
 
 export interface PluginSet {
@@ -83,10 +101,14 @@ export async function loadPluginSet(runtime: PluginRuntime, files: string[], reg
   return set;
 }
 
-/** What a run loads: the plugins of its DAG and the user's, and what is missing. */
+/** What a run loads: the plugins of its DAG, the user's and the installed ones, and what is missing. */
 export interface RunPlugins extends PluginSet {
   /** given plugins that took the place of a bundled one of the same name */
   replaced: LoadedPlugin[];
+  /** installed plugins that took the place of a bundled one of the same name */
+  replacedByInstalled: LoadedPlugin[];
+  /** given plugins that took the place of an installed one of the same name */
+  shadowedInstalled: LoadedPlugin[];
   /** modules the DAG names that neither a built-in, a given nor a bundled plugin provides */
   missing: string[];
   /** refusals of plugins the user named (--plugin, --plugin-dir): bad input, not a warning */
@@ -98,19 +120,39 @@ export function pluginModulesOf(dag: Dag, registry: ModuleRegistry): string[] {
   return dag.nodes.map((n) => n.module).filter((m) => !registry.has(m));
 }
 
+/** Registers installed plugins already loaded; a name a built-in module has is refused. */
+function registerInstalled(runtime: PluginRuntime, loaded: PluginSet, registry: ModuleRegistry): PluginSet {
+  const set: PluginSet = { plugins: [], refused: [...loaded.refused] };
+  for (const plugin of loaded.plugins) {
+    const { name, version } = plugin.manifest;
+    if (registry.has(name)) {
+      set.refused.push({ source: name, message: `installed plugin ${name} ${version} refused: its name '${name}' is taken by a built-in module`, installed: true });
+      continue;
+    }
+    registry.register(pluginModule({ runtime, plugin }));
+    set.plugins.push(plugin);
+  }
+  return set;
+}
+
 /**
  * Loads the user's plugin files first — one named like a bundled plugin
- * takes its place (an author's new build) — then the bundled plugins the
- * DAG still needs.
+ * takes its place (an author's new build) — then the installed plugins
+ * (one named like a bundled plugin takes its place too), then the bundled
+ * plugins the DAG still needs.
  */
-export async function loadRunPlugins(runtime: PluginRuntime, dag: Dag, registry: ModuleRegistry, given: string[] = [], signal?: AbortSignal): Promise<RunPlugins> {
+export async function loadRunPlugins(runtime: PluginRuntime, dag: Dag, registry: ModuleRegistry, given: string[] = [], signal?: AbortSignal, installed?: InstalledSource): Promise<RunPlugins> {
   const wanted = pluginModulesOf(dag, registry);
   const mine = await loadPluginSet(runtime, given, registry, signal);
+  const mineNames = new Set(mine.plugins.map((p) => p.manifest.name));
+  const inst = installed ? registerInstalled(runtime, await installed.load(mineNames), registry) : { plugins: [], refused: [] };
   const bundled = await loadPluginSet(runtime, bundledPluginFiles(wanted.filter((m) => !registry.has(m))), registry, signal);
   return {
-    plugins: [...bundled.plugins, ...mine.plugins],
-    refused: [...bundled.refused, ...mine.refused],
+    plugins: [...bundled.plugins, ...inst.plugins, ...mine.plugins],
+    refused: [...bundled.refused, ...inst.refused, ...mine.refused],
     replaced: mine.plugins.filter((p) => wanted.includes(p.manifest.name)),
+    replacedByInstalled: inst.plugins.filter((p) => wanted.includes(p.manifest.name)),
+    shadowedInstalled: mine.plugins.filter((p) => installed?.names.includes(p.manifest.name)),
     missing: wanted.filter((m) => !registry.has(m)),
     refusedGiven: mine.refused.map((r) => ({ ...r, message: r.message + fixFor(r.message) })),
   };
