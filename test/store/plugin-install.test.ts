@@ -5,7 +5,7 @@
  * examples/, a real redis-server, and a store in a temp home. Every bad input
  * is refused with one line, exit 2, and leaves the store as it was.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { packManifest } from '../../src/authoring/pack.js';
 import { readPluginManifest } from '../../src/sandbox/plugin.js';
-import { expectRefusal, parseJsonl, runCli, spawnCli, type CliResult } from '../support/cli.js';
+import { CLI, expectRefusal, parseJsonl, runCli, spawnCli, type CliResult } from '../support/cli.js';
 import { startPluginServer, type PluginServer } from '../support/plugin-server.js';
 // @ts-expect-error plain ESM module with JSDoc types
 import { startServices, stopServices } from '../support/services.mjs';
@@ -65,6 +65,28 @@ let home: string;
 const env = (): Record<string, string> => ({ XDG_DATA_HOME: join(home, 'data'), XDG_CONFIG_HOME: join(home, 'config'), WASMAP_PLUGIN_PATH: '' });
 const store = () => join(home, 'data/wasmap/plugins');
 const cli = (...args: string[]): Promise<CliResult> => runCli(args, { env: env() });
+
+/** Runs the CLI on a pseudo-terminal (util-linux `script`) and types `answer` once the question is on the screen. */
+function onTerminal(args: string[], answer: string): Promise<{ code: number | null; screen: string }> {
+  const cmd = [process.execPath, CLI, ...args].map((a) => `'${a}'`).join(' ');
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['-qec', cmd, '/dev/null'], { env: { ...process.env, ...env() } });
+    let screen = '';
+    let asked = false;
+    child.stdout.on('data', (d) => {
+      screen += d;
+      if (!asked && screen.includes('[y/N]')) {
+        asked = true;
+        child.stdin.write(`${answer}\r`);
+      }
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      child.stdin.end();
+      resolve({ code, screen });
+    });
+  });
+}
 
 /** Serves `bytes` at /NAME-VERSION.wasm and returns an index entry for it. */
 function publish(name: string, version: string, bytes: Uint8Array, opts: { key?: Key; claim?: { name: string; version: string; sha256: string }; entry?: Record<string, unknown> } = {}): Record<string, unknown> {
@@ -181,6 +203,14 @@ describe('a new user installs a community plugin from an index', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/redis-info: 0\.1\.0 → 0\.2\.0, sha256 [0-9a-f]{12}… → [0-9a-f]{12}…/);
 
+    // 0.2.1 asks for dns too: the update stops and asks again (no terminal here: refused)
+    const v21 = variant(v1, { version: '0.2.1', capabilities: ['network', 'dns'] });
+    serveIndex('/update.json', { 'redis-info': { '0.2.0': publish('redis-info', '0.2.0', v2), '0.2.1': publish('redis-info', '0.2.1', v21) } });
+    const held = snapshot();
+    r = await cli('plugin', 'update');
+    expectRefusal(r, /redis-info 0\.2\.1 needs your confirmation \(network, dns, more than granted before\)/);
+    expect(snapshot()).toBe(held);
+
     // 0.3.0 asks for network:any: not granted by --yes alone, nothing changes
     const v3 = variant(v1, { version: '0.3.0', capabilities: ['network:any'] });
     serveIndex('/update.json', { 'redis-info': { '0.2.0': publish('redis-info', '0.2.0', v2), '0.3.0': publish('redis-info', '0.3.0', v3) } });
@@ -211,6 +241,26 @@ describe('a new user installs a community plugin from an index', () => {
     r = await cli('plugin', 'install', `${server.url}/unsigned.wasm`, '--yes');
     expectRefusal(r, /redis-info 0\.1\.0 is not signed, and config\.toml requires a signature for plugins from a URL or an index/);
     expect(snapshot()).toBe(before);
+  });
+
+  it('on a terminal, shows the review and installs only when the user says yes', async () => {
+    configure(serveIndex('/tty.json', { 'redis-info': { '0.1.0': publish('redis-info', '0.1.0', v1) } }));
+    const no = await onTerminal(['plugin', 'install', 'redis-info'], 'n');
+    expect(no.code, no.screen).toBe(1);
+    expect(no.screen).toMatch(/publisher  wasmap examples \(key [0-9A-F]{16}\)/);
+    expect(no.screen).toMatch(/redis-info was not installed: declined/);
+    expect(snapshot()).toBe('(no store)');
+    const yes = await onTerminal(['plugin', 'install', 'redis-info'], 'y');
+    expect(yes.code, yes.screen).toBe(0);
+    expect(yes.screen).toMatch(/installed redis-info 0\.1\.0/);
+  });
+
+  it('installs a plugin directory by building it first (a local source: unsigned, with a warning)', async () => {
+    const r = await runCli(['plugin', 'install', join(root, 'examples/redis-info'), '--yes'], { env: { ...env(), ...cargoEnv } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/warning: redis-info 0\.1\.0 is not signed/);
+    const lock = JSON.parse(readFileSync(join(store(), 'plugins.lock'), 'utf8')) as { plugins: Record<string, { source: string; pinned: boolean }> };
+    expect(lock.plugins['redis-info']).toMatchObject({ source: join(root, 'examples/redis-info') });
   });
 
   it('asks before installing: no terminal and no --yes installs nothing', async () => {
