@@ -5,7 +5,8 @@
  * store it. Every refusal happens before the first write.
  */
 import { loadPlugin } from '../sandbox/plugin.js';
-import { WasmapError } from '../errors.js';
+import { CAPABILITIES } from '../sandbox/manifest.js';
+import { UsageError, WasmapError } from '../errors.js';
 import { readConfig, type StoreConfig } from './config.js';
 import { sha256Hex } from './installed.js';
 import { readLock, type LockEntry } from './lock-file.js';
@@ -49,6 +50,7 @@ function aborted(signal?: AbortSignal): void {
 }
 
 export async function installPlugin(source: string, o: InstallOptions): Promise<InstallResult> {
+  checkGrants(o.allowCapabilities);
   const cfg = await readConfig(o.paths.configFile);
   const build = o.build ?? (() => Promise.reject(new StoreError(`${source} is a directory: build it with \`wasmap plugin build\` first`)));
   const candidate = await readSource(source, { cfg, signal: o.signal, build, maxBytes: PLUGIN_MAX_BYTES, timeoutMs: o.timeoutMs ?? 30_000 });
@@ -120,4 +122,11 @@ function conflictCheck(name: string, previous: LockEntry | undefined, publisher:
   const was = previous.publisher ? `${previous.publisher.name} (key ${previous.publisher.keyId})` : 'no publisher (unsigned)';
   const now = publisher ? `${publisher.name} (key ${publisher.keyId})` : 'no publisher (unsigned)';
   throw new StoreError(`${name} is installed from ${was}; this one is from ${now}: pass --force to replace it`);
+}
+
+/** A typo in --allow-capability would otherwise grant nothing, silently. */
+export function checkGrants(grants: readonly string[] = []): void {
+  for (const g of grants) {
+    if (!(CAPABILITIES as readonly string[]).includes(g)) throw new UsageError(`--allow-capability ${g}: unknown capability (known: ${CAPABILITIES.join(', ')})`);
+  }
 }

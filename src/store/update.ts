@@ -4,7 +4,7 @@
  * (installed as NAME@VERSION) and those from a file or URL stay.
  */
 import { readConfig } from './config.js';
-import { installCandidate, PLUGIN_MAX_BYTES, type InstallOptions, type InstallResult } from './install.js';
+import { checkGrants, installCandidate, PLUGIN_MAX_BYTES, type InstallOptions, type InstallResult } from './install.js';
 import { listInstalled } from './installed.js';
 import { fromIndex, loadIndexes } from './source.js';
 import { resolveVersion } from './plugin-index.js';
@@ -15,6 +15,7 @@ export type UpdateOutcome =
   | { name: string; kind: 'current' | 'pinned' | 'not-from-index'; version: string };
 
 export async function updatePlugins(names: string[], o: InstallOptions): Promise<UpdateOutcome[]> {
+  checkGrants(o.allowCapabilities);
   const cfg = await readConfig(o.paths.configFile);
   const installed = (await listInstalled(o.paths)).filter((p) => p.scope === 'user');
   for (const n of names) {

@@ -268,6 +268,10 @@ describe('a new user installs a community plugin from an index', () => {
     const r = await cli('plugin', 'install', 'redis-info');
     expectRefusal(r, /needs your confirmation \(network\): run on a terminal, or pass --yes/);
     expect(snapshot()).toBe('(no store)');
+    // a misspelt grant is refused before anything is fetched
+    const typo = await cli('plugin', 'install', 'redis-info', '--yes', '--allow-capability', 'network:all');
+    expectRefusal(typo, /--allow-capability network:all: unknown capability \(known: network, network:any, dns\)/);
+    expect(snapshot()).toBe('(no store)');
   });
 });
 

@@ -85,7 +85,18 @@ fn run(input: Input<Config>) -> Result<Output> {
             if version.is_none() {
                 return Err(Error::Protocol("INFO reply has no redis_version".into()));
             }
-            let mut out = Output::success().service(&service(version.as_deref()));
+            let field = |k: &str| info.get(k).map(String::as_str).unwrap_or("?");
+            // the line people read in the table: what runs there and how busy it is
+            let summary = format!(
+                "Redis {} {} {}, {} clients connected, {} used{}",
+                field("redis_version"),
+                field("redis_mode"),
+                field("role"),
+                field("connected_clients"),
+                field("used_memory_human"),
+                if cfg.password.is_empty() { ", no password asked" } else { "" }
+            );
+            let mut out = Output::success().service(&service(version.as_deref())).summary(&summary);
             if cfg.password.is_empty() {
                 out = out.finding(
                     Finding::new("redis-no-auth", "Redis answers commands without authentication", Severity::High)
@@ -102,7 +113,7 @@ fn run(input: Input<Config>) -> Result<Output> {
 /// The server is Redis but would not run INFO (NOAUTH, WRONGPASS, a renamed command).
 fn refused(err: String) -> Output {
     let auth = err.starts_with("NOAUTH") || err.starts_with("WRONGPASS") || err.contains("AUTH");
-    let mut out = Output::success().service(&service(None));
+    let mut out = Output::success().service(&service(None)).summary(if auth { "Redis asks for a password" } else { "Redis refused INFO" });
     if auth {
         out = out.finding(Finding::new("redis-auth-required", "Redis requires a password", Severity::Info).evidence(&err));
     }

@@ -25,6 +25,7 @@ interface Report {
   result: {
     status: string;
     error?: string;
+    summary?: string;
     data: Record<string, unknown>;
     service?: Record<string, unknown>;
     findings?: { id: string; severity: string; evidence?: string }[];
@@ -77,6 +78,7 @@ describe('redis-info against redis without a password', () => {
     const { result } = report;
     expect(result.status).toBe('success');
     expect(result.data.redis_version).toBe(installed);
+    expect(result.summary).toBe(`Redis ${installed} standalone master, ${String(result.data.connected_clients)} clients connected, ${String(result.data.used_memory_human)} used, no password asked`);
     expect(result.data.tcp_port).toBe(String(shared.port));
     expect(result.data.redis_mode).toBe('standalone');
     expect(result.data.role).toBe('master');
