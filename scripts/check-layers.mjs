@@ -22,6 +22,7 @@ export const LAYERS = [
   ['store'],
   ['modules'],
   ['scan'],
+  ['distributed'],
   ['index.ts', 'testing.ts'],
   ['cli'],
 ];

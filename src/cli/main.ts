@@ -84,12 +84,29 @@ function buildProgram(): Command {
     .option('--allow-net <host[:port]>', 'grant network:any plugins this endpoint (repeatable)', collect, [])
     .option('--strict-plugins', 'exit 2 before scanning if any plugin is refused')
     .option('--no-installed', 'do not run installed plugins (wasmap plugin install) in this scan')
+    .option('--queue <url>', 'run the scan on workers (wasmap worker) through Redis: redis://HOST:PORT[/DB] (see docs/distributed.md)')
+    .option('--shard-size <probes>', 'with --queue: probes per shard (default 4096)')
+    .option('--attempts <n>', 'with --queue: runs of a shard before it is reported failed (default 3)')
+    .option('--resume <scan-id>', 'with --queue: continue this scan; finished shards are not run again')
     .option('-v, --verbose', 'more detail on stderr')
     .option('-q, --quiet', 'no progress and no summary on stderr')
     .addHelpText('after', SCAN_EXAMPLES)
     .action(async (targets: string[], opts: Record<string, unknown>) => {
       const { runScanCommand } = await import('./scan-command.js');
       process.exitCode = await runScanCommand(targets, opts);
+    });
+
+  program
+    .command('worker')
+    .description('take shards of distributed scans from Redis and run them (see docs/distributed.md)')
+    .requiredOption('--queue <url>', 'redis://HOST:PORT[/DB] (rediss:// for TLS)')
+    .option('--concurrency <n>', 'shards at once (default 1)')
+    .option('--workers <n>', 'scanner threads per shard (default: one per core)')
+    .option('--lock-ms <ms>', 'how long a shard is held without renewal before another worker may take it over (default 30000)')
+    .option('-q, --quiet', 'no line per shard on stderr')
+    .action(async (opts: Record<string, unknown>) => {
+      const { runWorkerCommand } = await import('./worker-command.js');
+      process.exitCode = await runWorkerCommand(opts);
     });
 
   registerEngineCommands(program);

@@ -11,7 +11,8 @@ import { Scanner, type ScanOutcome } from '../scan/scanner.js';
 import { PluginsRefusedError } from '../scan/plugins-refused-error.js';
 import { ProgressBar } from './progress.js';
 import { reportFatal, isUsageCode, exitCodeForSignal } from './fatal.js';
-import { scanOptionsOf, type ScanFlags } from './scan-flags.js';
+import { queueOptionsOf, scanOptionsOf, type ScanFlags } from './scan-flags.js';
+import type { QueuedScan } from '../distributed/queued-scan.js';
 import { openSinks } from './scan-sinks.js';
 
 export async function runScanCommand(targetArgs: string[], raw: Record<string, unknown>): Promise<number> {
@@ -32,17 +33,37 @@ export async function runScanCommand(targetArgs: string[], raw: Record<string, u
     process.stderr.write(`wasmap: ${forTerminal(m)}\n`);
   };
   const warn = (m: string): void => say(`warning: ${m}`);
-  let scanner: Scanner | undefined;
+  let scanner: Scanner | QueuedScan | undefined;
 
   try {
-    scanner = await Scanner.prepare(targetArgs, {
+    const queue = queueOptionsOf(f);
+    // `wasmap scan status ID --queue URL`: where a distributed scan stands
+    if (queue && targetArgs[0] === 'status' && targetArgs.length === 2) {
+      const { printScanStatus } = await import('./scan-status.js');
+      return await printScanStatus(targetArgs[1]!, queue.queue);
+    }
+    const options = {
       ...scanOptionsOf(f),
       signal: abort.signal,
-      onNotice: (n) => {
+      onNotice: (n: { kind: string; message: string }) => {
         if (n.kind === 'missing') warn(n.message);
         else if (n.kind === 'refused' || !f.quiet) say(n.message);
       },
-    });
+    };
+    if (queue) {
+      const { QueuedScan } = await import('../distributed/queued-scan.js');
+      scanner = await QueuedScan.prepare(targetArgs, options, {
+        ...queue,
+        command: `wasmap scan ${process.argv.slice(3).join(' ')}`,
+        onShard: (s) => {
+          if (s.status === 'failed') warn(`shard ${s.n} failed for good: ${s.error}`);
+          else if (f.verbose) say(`shard ${s.n} done by ${s.worker} (${s.done}/${s.total})`);
+        },
+      });
+      if (!f.quiet) say(`scan ${scanner.jobId}: ${scanner.plan.tiles.length} shards queued on ${queue.queue.replace(/\/\/[^@/]*@/, '//')}; continue it after a stop with --resume ${scanner.jobId}`);
+    } else {
+      scanner = await Scanner.prepare(targetArgs, options);
+    }
     const sinks = openSinks(f);
     if (f.verbose) {
       say(`job ${scanner.jobId}, profile ${scanner.profile}, seed ${scanner.settings.seed}`);
@@ -95,6 +116,7 @@ export async function runScanCommand(targetArgs: string[], raw: Record<string, u
     await Promise.all(sinks.map((s) => s.close(summary)));
     if (f.verbose) say(`nodes: ${nodes.map((n) => `${n.id} ${n.status} ${n.duration_ms} ms`).join(', ')}`);
     if (!f.quiet) process.stderr.write(summaryLine(summary) + '\n');
+    if (interrupted && scanner && 'plan' in scanner) say(`scan ${scanner.jobId} stays queued: continue it with --queue … --resume ${scanner.jobId}`);
     if (interrupted) return exitCodeForSignal(interrupted);
     return failed.length > 0 ? 1 : 0;
   }

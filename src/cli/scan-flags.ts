@@ -38,6 +38,25 @@ export interface ScanFlags extends PluginFlags {
   dryRun?: boolean;
   /** false with --no-installed */
   installed?: boolean;
+  queue?: string;
+  shardSize?: string;
+  attempts?: string;
+  resume?: string;
+}
+
+/** `--queue` and its companions; undefined for a local scan (the companions alone are refused). */
+export function queueOptionsOf(f: ScanFlags): { queue: string; shardSize?: number; attempts?: number; resume?: string } | undefined {
+  if (!f.queue) {
+    const stray = (['shardSize', 'attempts', 'resume'] as const).find((k) => f[k] !== undefined);
+    if (stray) throw new UsageError(`--${stray.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} needs --queue`);
+    return undefined;
+  }
+  return {
+    queue: f.queue,
+    shardSize: f.shardSize !== undefined ? intOption('--shard-size', f.shardSize, 4096, 1, 2 ** 31) : undefined,
+    attempts: f.attempts !== undefined ? intOption('--attempts', f.attempts, 3, 1, 100) : undefined,
+    resume: f.resume,
+  };
 }
 
 function resolveStates(raw: string | undefined): ShownState[] | undefined {

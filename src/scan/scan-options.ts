@@ -1,6 +1,6 @@
 /** What a scan is asked to do: the library's `scan()` options, and what the CLI's flags become. */
 import type { LogRecord } from '../engine/dag-executor.js';
-import type { Limits } from '../sandbox/index.js';
+import type { Limits, PluginRuntime } from '../sandbox/index.js';
 import type { InstalledPlugins } from '../store/live-plugins.js';
 import type { StorePaths } from '../store/paths.js';
 
@@ -74,6 +74,12 @@ export interface ScanOptions {
   installed?: InstalledPlugins;
   /** a plugin that does not load (or a bundled one not built) stops the scan instead of being left out */
   strictPlugins?: boolean;
+  /** where the profile's bundled plugins are read (default: the ones `npm run build` made; a distributed worker: those its coordinator sent) */
+  bundledPluginDir?: string;
+  /** a plugin runtime the caller owns and keeps (a long-running worker): the scan loads into it and unloads what it loaded */
+  runtime?: PluginRuntime;
+  /** modules whose nodes are left out of the profile (a distributed shard leaves evaluators to its coordinator) */
+  excludeModules?: string[];
   /** stops the scan; events found so far are kept */
   signal?: AbortSignal;
   /** plugins replaced, refused or missing (default: a process warning for refused and missing ones) */

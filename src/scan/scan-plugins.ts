@@ -35,26 +35,26 @@ const NOTHING = async (): Promise<void> => undefined;
 export async function loadScanPlugins(dag: Dag, registry: ModuleRegistry, profile: string, o: ScanOptions, notice: (n: ScanNotice) => void): Promise<ScanPlugins> {
   const given = await pluginFiles(o.plugins ?? [], o.pluginDirs ?? []);
   const profileRunsPlugins = pluginModulesOf(dag, registry).length > 0;
-  if (o.installed && (o.pluginLimits !== undefined || (o.allowNet ?? []).length > 0))
-    throw new UsageError('pluginLimits and allowNet belong to the runtime of `installed` (PluginRuntime options), not to one scan');
+  if ((o.installed || o.runtime) && (o.pluginLimits !== undefined || (o.allowNet ?? []).length > 0))
+    throw new UsageError('pluginLimits and allowNet belong to the runtime of `installed` or `runtime` (PluginRuntime options), not to one scan');
   // installed plugins join the profiles that run plugins, as bundled ones do (`ports` stays a bare port scan)
   const useInstalled = o.installedPlugins !== false && profileRunsPlugins;
   // the store is read first: a broken plugins.lock or config.toml is one line before anything loads or is sent
   const store = useInstalled && !o.installed ? await readStore(o.storePaths ?? storePaths()) : undefined;
   if (!profileRunsPlugins && given.length === 0) return { dag, plugins: [], refused: [], release: NOTHING };
   // The sandbox (binaryen, workers) loads only when a plugin is asked for.
-  const runtime = o.installed?.runtime ?? new (await import('../sandbox/index.js')).PluginRuntime({ limits: o.pluginLimits ?? {}, allowNet: o.allowNet ?? [] });
+  const runtime = o.runtime ?? o.installed?.runtime ?? new (await import('../sandbox/index.js')).PluginRuntime({ limits: o.pluginLimits ?? {}, allowNet: o.allowNet ?? [] });
   const lease = useInstalled ? o.installed?.acquire() : undefined;
   const source: InstalledSource | undefined = lease ? leaseSource(lease) : store ? storeSource(runtime, store, o.signal) : undefined;
   let loaded: LoadedPlugin[] = [];
   // a shared runtime keeps the live set's plugins; everything else this scan loaded goes
   const release = async (): Promise<void> => {
-    if (!o.installed) return runtime.close();
+    if (!o.installed && !o.runtime) return runtime.close();
     for (const p of loaded) if (!lease?.plugins.includes(p)) runtime.unload(p);
     lease?.release();
   };
   try {
-    const set = await loadRunPlugins(runtime, dag, registry, given, o.signal, source); // the signal stops a long Asyncify transform
+    const set = await loadRunPlugins(runtime, dag, registry, given, o.signal, source, o.bundledPluginDir); // the signal stops a long Asyncify transform
     loaded = set.plugins;
     for (const p of set.replaced) notice({ kind: 'replaced', message: `plugin ${p.manifest.name} from ${p.path} replaces the bundled one` });
     for (const p of set.shadowedInstalled) notice({ kind: 'replaced', message: `plugin ${p.manifest.name} from ${p.path} takes the place of the installed one` });

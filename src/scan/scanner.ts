@@ -17,6 +17,8 @@ import { randomUUID } from 'node:crypto';
 import { UsageError } from '../errors.js';
 import { checkDag, runCheckedDag, type CheckedDag, type LogRecord } from '../engine/dag-executor.js';
 import { ModuleRegistry } from '../engine/registry.js';
+import type { Dag } from '../engine/dag.js';
+import { contextReplay, CONTEXT_REPLAY } from '../modules/builtin/context-replay.js';
 import type { NodeSummary } from '../engine/summary.js';
 import { withJobId, type ScanEvent } from '../model/event.js';
 import type { ScanSummary } from '../report/summary.js';
@@ -39,6 +41,8 @@ export interface RunHooks {
   onLog?: (record: LogRecord) => void;
   /** stops the run (default: the signal given to `prepare`) */
   signal?: AbortSignal;
+  /** DataContext keys whose items the outcome returns (a distributed shard hands them to the coordinator's evaluators) */
+  keep?: readonly string[];
 }
 
 export interface ScanOutcome {
@@ -46,6 +50,8 @@ export interface ScanOutcome {
   /** per node: status, timing, counters */
   nodes: NodeSummary[];
   failed: NodeSummary[];
+  /** the items of `RunHooks.keep`'s keys */
+  kept: Record<string, readonly unknown[]>;
 }
 
 /** The built-in modules, target_expansion taking the plans made in `prepare`. */
@@ -54,6 +60,13 @@ function scanRegistry(board: ProgressBoard, plans: ReadonlyMap<string, TargetPla
   const planned = targetExpansionWith(plans);
   for (const m of builtinModules(board)) registry.register(m.name === planned.name ? planned : m);
   return registry;
+}
+
+/** `dag` without the nodes of these modules (a distributed shard leaves evaluators to its coordinator). */
+function withoutModules(dag: Dag, modules: readonly string[] = []): Dag {
+  if (modules.length === 0) return dag;
+  const gone = new Set(dag.nodes.filter((n) => modules.includes(n.module)).map((n) => n.id));
+  return { ...dag, nodes: dag.nodes.filter((n) => !gone.has(n.id)).map((n) => ({ ...n, depends_on: n.depends_on.filter((d) => !gone.has(d)) })) };
 }
 
 /** A library caller without `onNotice` still hears of plugins left out. */
@@ -78,6 +91,7 @@ export class Scanner {
     release: () => Promise<void>,
     private readonly signal: AbortSignal | undefined,
     private readonly started: number,
+    private readonly plans: ReadonlyMap<string, TargetPlan>,
   ) {
     if (runtime) board.setDetection(() => detectionProgress(runtime));
     this.#release = release;
@@ -96,12 +110,19 @@ export class Scanner {
     const loaded = await loadScanPlugins(applyScanSettings(base, withUdp), registry, profile, opts, opts.onNotice ?? warnNotice);
     let dag: CheckedDag;
     try {
-      dag = checkDag(loaded.dag, registry);
+      dag = checkDag(withoutModules(loaded.dag, opts.excludeModules), registry);
     } catch (e) {
       await loaded.release();
       throw e;
     }
-    return new Scanner(profile, withUdp, dag, loaded.plugins, loaded.refused, registry, board, loaded.runtime, loaded.release, opts.signal, started);
+    return new Scanner(profile, withUdp, dag, loaded.plugins, loaded.refused, registry, board, loaded.runtime, loaded.release, opts.signal, started, plans);
+  }
+
+  /** The scan's target set and ports, as planned (one target_expansion node; more: the first). */
+  get targetPlan(): TargetPlan {
+    const first = this.plans.values().next();
+    if (first.done) throw new UsageError(`profile '${this.profile}' has no target_expansion node`);
+    return first.value;
   }
 
   /** what the scan does now, for a progress display */
@@ -124,9 +145,41 @@ export class Scanner {
       signal: hooks.signal ?? this.signal,
       onEvent: (ev) => deliver(ev as ScanEvent),
       onLog: hooks.onLog,
+      ...(hooks.keep ? { keep: hooks.keep } : {}),
     });
     const summary = summarizeRun(run.nodes, this.registry, { jobId: this.jobId, events, elapsedMs: performance.now() - this.started });
-    return { summary, nodes: run.nodes, failed: run.nodes.filter((n) => n.status === 'failed') };
+    const kept = Object.fromEntries((hooks.keep ?? []).map((k) => [k, run.context.getAll(k)]));
+    return { summary, nodes: run.nodes, failed: run.nodes.filter((n) => n.status === 'failed'), kept };
+  }
+
+  /** Names of the evaluator plugins this scan runs. */
+  get evaluators(): string[] {
+    return this.plugins.filter((p) => p.manifest.kind === 'evaluator').map((p) => p.manifest.name);
+  }
+
+  /**
+   * Runs only the evaluator nodes, on items found elsewhere (the shards of a
+   * distributed scan): each host is evaluated once, with all its ports.
+   */
+  async evaluate(items: Readonly<Record<string, readonly unknown[]>>, hooks: RunHooks = {}): Promise<ScanOutcome> {
+    const names = this.evaluators;
+    const nodes = this.dag.nodes.filter((n) => names.includes(n.module)).map((n) => ({ ...n, depends_on: [] }));
+    const registry = new ModuleRegistry();
+    for (const m of this.registry.list()) if (m.name !== CONTEXT_REPLAY) registry.register(m);
+    registry.register(contextReplay(items));
+    const dag = checkDag({ name: `${this.dag.name} (evaluators)`, nodes: [{ id: CONTEXT_REPLAY, module: CONTEXT_REPLAY, depends_on: [], config: {} }, ...nodes] }, registry);
+    let events = 0;
+    const run = await runCheckedDag(dag, {
+      registry,
+      signal: hooks.signal ?? this.signal,
+      onEvent: (ev) => {
+        events++;
+        hooks.onEvent?.(withJobId(ev as ScanEvent, this.jobId));
+      },
+      onLog: hooks.onLog,
+    });
+    const summary = summarizeRun(run.nodes, registry, { jobId: this.jobId, events, elapsedMs: performance.now() - this.started });
+    return { summary, nodes: run.nodes, failed: run.nodes.filter((n) => n.status === 'failed'), kept: {} };
   }
 
   /**

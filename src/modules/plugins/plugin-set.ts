@@ -53,8 +53,7 @@ export function bundledPluginDir(): string {
 }
 
 /** The bundled plugin files for these module names (names with no bundled plugin are left out). */
-export function bundledPluginFiles(names: Iterable<string>): string[] {
-  const dir = bundledPluginDir();
+export function bundledPluginFiles(names: Iterable<string>, dir = bundledPluginDir()): string[] {
   return [...new Set(names)].map((n) => join(dir, `${n}.wasm`)).filter((f) => existsSync(f));
 }
 
@@ -141,12 +140,12 @@ function registerInstalled(runtime: PluginRuntime, loaded: PluginSet, registry: 
  * (one named like a bundled plugin takes its place too), then the bundled
  * plugins the DAG still needs.
  */
-export async function loadRunPlugins(runtime: PluginRuntime, dag: Dag, registry: ModuleRegistry, given: string[] = [], signal?: AbortSignal, installed?: InstalledSource): Promise<RunPlugins> {
+export async function loadRunPlugins(runtime: PluginRuntime, dag: Dag, registry: ModuleRegistry, given: string[] = [], signal?: AbortSignal, installed?: InstalledSource, bundledDir?: string): Promise<RunPlugins> {
   const wanted = pluginModulesOf(dag, registry);
   const mine = await loadPluginSet(runtime, given, registry, signal);
   const mineNames = new Set(mine.plugins.map((p) => p.manifest.name));
   const inst = installed ? registerInstalled(runtime, await installed.load(mineNames), registry) : { plugins: [], refused: [] };
-  const bundled = await loadPluginSet(runtime, bundledPluginFiles(wanted.filter((m) => !registry.has(m))), registry, signal);
+  const bundled = await loadPluginSet(runtime, bundledPluginFiles(wanted.filter((m) => !registry.has(m)), bundledDir), registry, signal);
   return {
     plugins: [...bundled.plugins, ...inst.plugins, ...mine.plugins],
     refused: [...bundled.refused, ...inst.refused, ...mine.refused],

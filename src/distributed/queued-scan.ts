@@ -1,0 +1,340 @@
+/**
+ * `wasmap scan --queue redis://…`: the coordinator. The scan is planned and
+ * checked here exactly as a local one (bad input: one line, exit 2, nothing
+ * enqueued), cut into tiles, and enqueued as one BullMQ flow (parent = the
+ * scan, children = shards, jobId = SCANID-shardN); plugins are published by
+ * content. Results stream back as shards complete: BullMQ keeps the return
+ * value of the attempt that completed holding the lock, so each shard's
+ * events are emitted once however often it ran. When every shard is done
+ * (or failed for good) the evaluators run here, once per host, on what the
+ * shards found. A stopped coordinator leaves the scan in Redis: `--resume
+ * ID` picks it up without redoing finished shards.
+ */
+import { randomUUID } from 'node:crypto';
+import { FlowProducer, Job, Queue, QueueEvents } from 'bullmq';
+import { Redis } from 'ioredis';
+import { UsageError, WasmapError } from '../errors.js';
+import { withJobId, type ScanEvent } from '../model/event.js';
+import type { ProgressReading } from '../modules/builtin/progress-board.js';
+import { bundledPluginDir } from '../modules/plugins/plugin-set.js';
+import type { ScanSummary } from '../report/summary.js';
+import type { LoadedPlugin } from '../sandbox/index.js';
+import type { ScanOptions } from '../scan/scan-options.js';
+import { Scanner, type RunHooks, type ScanOutcome } from '../scan/scanner.js';
+import { dirname, resolve } from 'node:path';
+import { PluginCache, pluginCacheDir, publishPlugins } from './plugin-bytes.js';
+import { pluginFilesFor, tileTargets } from './run-tile.js';
+import { decodePlan, decodeResult, encodePlan, planKey, SCAN_QUEUE, SHARD_QUEUE, shardJobId, VERSION, type ScanPlan, type ShardOptions, type ShardResult } from './protocol.js';
+import { parseQueueUrl, type QueueTarget } from './queue-url.js';
+import { DEFAULT_SHARD_SIZE, planTiles, tileProbes } from './tiles.js';
+import { checkWorkerVersions } from './worker-versions.js';
+
+export interface QueueScanOptions {
+  /** redis://HOST:PORT[/DB] */
+  queue: string;
+  /** probes per shard (default 4096) */
+  shardSize?: number;
+  /** runs of a shard before it is reported failed (default 3) */
+  attempts?: number;
+  /** continue this scan instead of starting one */
+  resume?: string;
+  /** how the command line looked (kept with the plan for `scan status`) */
+  command?: string;
+  /** a shard finished or failed for good (progress for people) */
+  onShard?: (s: { n: number; status: 'done' | 'failed'; worker?: string; error?: string; done: number; total: number }) => void;
+}
+
+/** What `--queue` leaves to the shards; the rest is the coordinator's (outputs, targets, plugin files). */
+function shardOptions(o: ScanOptions): ShardOptions {
+  const { signal: _s, onNotice: _n, onLog: _l, plugins: _p, pluginDirs: _d, inputList: _i, exclude: _e, excludeFile: _f, ports: _ports, topPorts: _t, installed: _in, storePaths: _sp, installedPlugins: _ip, excludeModules: _x, maxTargets: _m, allowLargeScan: _a, dryRun: _dr, pluginOutput: _po, runtime: _rt, bundledPluginDir: _b, ...rest } = o;
+  return rest;
+}
+
+function roleOf(p: LoadedPlugin): 'bundled' | 'given' {
+  return resolve(dirname(p.path)) === resolve(bundledPluginDir()) ? 'bundled' : 'given';
+}
+
+/** Sums the shards' summaries; a host split over several tiles counts once (from its first tile). */
+function sumSummaries(plan: ScanPlan, done: Map<number, ShardResult>, evaluated: ScanSummary | undefined, scanId: string, events: number, elapsedMs: number): ScanSummary {
+  let probes = 0;
+  let open = 0;
+  let up = 0;
+  let sawUp = false;
+  const plugins = { run: 0, failed: 0, invocations: 0 };
+  for (const r of done.values()) {
+    probes += r.summary.ports_probed;
+    open += r.summary.open;
+    if (r.summary.hosts_up !== undefined && plan.tiles[r.shard]!.ports[0] === 0) {
+      up += r.summary.hosts_up;
+      sawUp = true;
+    }
+    if (r.summary.plugins) {
+      plugins.run = Math.max(plugins.run, r.summary.plugins.run);
+      plugins.failed += r.summary.plugins.failed;
+      plugins.invocations += r.summary.plugins.invocations;
+    }
+  }
+  if (evaluated?.plugins) {
+    plugins.run += evaluated.plugins.run;
+    plugins.failed += evaluated.plugins.failed;
+    plugins.invocations += evaluated.plugins.invocations;
+  }
+  const hosts = plan.tiles.reduce((n, t) => n + (t.ports[0] === 0 ? t.hosts[1] - t.hosts[0] : 0), 0);
+  return {
+    job_id: scanId,
+    hosts,
+    ...(sawUp ? { hosts_up: up } : {}),
+    ports_probed: probes,
+    open,
+    events,
+    ...(plugins.run > 0 ? { plugins } : {}),
+    elapsed_ms: Math.round(elapsedMs),
+    rate: elapsedMs > 0 ? (probes * 1000) / elapsedMs : 0,
+  };
+}
+
+export class QueuedScan {
+  #ran = false;
+  readonly #started = performance.now();
+  #done = new Map<number, ShardResult>();
+  #failed = new Map<number, string>();
+
+  private constructor(
+    readonly plan: ScanPlan,
+    /** the local side: evaluators (and the plugins checked at prepare) */
+    private readonly scanner: Scanner,
+    private readonly target: QueueTarget,
+    private readonly redis: Redis,
+    private readonly q: QueueScanOptions,
+    private readonly signal: AbortSignal | undefined,
+    private readonly cleanup: (() => Promise<void>) | undefined,
+  ) {}
+
+  get scanId(): string {
+    return this.plan.scanId;
+  }
+
+  get jobId(): string {
+    return this.plan.scanId;
+  }
+
+  get profile(): string {
+    return this.scanner.profile;
+  }
+
+  get settings(): Scanner['settings'] {
+    return this.scanner.settings;
+  }
+
+  get plugins(): readonly LoadedPlugin[] {
+    return this.scanner.plugins;
+  }
+
+  progress(): ProgressReading {
+    let completed = 0;
+    let open = 0;
+    for (const r of this.#done.values()) {
+      completed += tileProbes(this.plan.tiles[r.shard]!);
+      open += r.summary.open;
+    }
+    for (const n of this.#failed.keys()) completed += tileProbes(this.plan.tiles[n]!);
+    return { phase: 'shards', completed, total: this.plan.tiles.reduce((s, t) => s + tileProbes(t), 0), open };
+  }
+
+  static async prepare(targets: string[], opts: ScanOptions, q: QueueScanOptions): Promise<QueuedScan> {
+    const target = parseQueueUrl(q.queue);
+    const shardSize = q.shardSize ?? DEFAULT_SHARD_SIZE;
+    if (!Number.isInteger(shardSize) || shardSize < 1) throw new UsageError('--shard-size must be a positive integer of probes');
+    const attempts = q.attempts ?? 3;
+    if (!Number.isInteger(attempts) || attempts < 1 || attempts > 100) throw new UsageError('--attempts must be 1-100');
+    if (opts.dryRun) throw new UsageError('--dry-run and --queue: a dry run sends nothing; run it without --queue');
+    const redis = new Redis({ ...target.connection, lazyConnect: true, maxRetriesPerRequest: 1 });
+    let scanner: Scanner | undefined;
+    let cleanup: (() => Promise<void>) | undefined;
+    try {
+      await redis.connect().catch((e: Error) => {
+        throw new UsageError(`--queue ${target.display}: cannot reach Redis (${e.message})`);
+      });
+      let plan: ScanPlan;
+      if (q.resume) {
+        const text = await redis.get(planKey(q.resume));
+        if (!text) throw new UsageError(`--resume ${q.resume}: no such scan in ${target.display}`);
+        plan = decodePlan(text);
+        if (plan.version !== VERSION) throw new UsageError(`--resume ${q.resume}: the scan was started by wasmap ${plan.version}; this is ${VERSION}`);
+        // the evaluators run here again, with the plan's options and the plugins it sent (by content, checked)
+        const files = await pluginFilesFor(plan, new PluginCache(redis, pluginCacheDir()), q.resume);
+        cleanup = files.cleanup;
+        scanner = await Scanner.prepare(tileTargets(plan, plan.tiles[0]!).slice(0, 1), {
+          ...plan.options,
+          ports: String(plan.ports[0]),
+          installedPlugins: false,
+          plugins: files.given,
+          bundledPluginDir: files.bundledDir,
+          signal: opts.signal,
+          onNotice: () => undefined,
+        });
+      } else {
+        scanner = await Scanner.prepare(targets, opts);
+        const tp = scanner.targetPlan;
+        if (tp.ports.udp.length > 0) throw new UsageError('--queue scans TCP ports only for now: run UDP ports (U:) without --queue');
+        const scanId = randomUUID();
+        const ports = [...tp.ports.tcp].sort((a, b) => a - b);
+        plan = {
+          scanId,
+          version: VERSION,
+          createdAt: new Date().toISOString(),
+          targets: tp.set.toPlain(),
+          ports,
+          options: { ...shardOptions(opts), seed: scanner.settings.seed },
+          plugins: scanner.plugins.map((p) => ({ name: p.manifest.name, version: p.manifest.version, sha256: p.sha256, role: roleOf(p) })),
+          evaluators: scanner.evaluators,
+          tiles: planTiles(tp.set.size, ports.length, shardSize),
+          command: q.command ?? `wasmap scan ${targets.join(' ')}`,
+        };
+        await checkWorkerVersions(redis, target.display);
+        await publishPlugins(redis, scanner.plugins);
+        await redis.set(planKey(scanId), encodePlan(plan));
+      }
+      await enqueue(target, plan, attempts);
+      return new QueuedScan(plan, scanner, target, redis, q, opts.signal, cleanup);
+    } catch (e) {
+      await scanner?.close();
+      await cleanup?.();
+      redis.disconnect();
+      throw e;
+    }
+  }
+
+  /** Waits for every shard, emitting each one's events once, then runs the evaluators. */
+  async run(hooks: RunHooks = {}): Promise<ScanOutcome> {
+    if (this.#ran) throw new UsageError('a QueuedScan runs once');
+    this.#ran = true;
+    const signal = hooks.signal ?? this.signal;
+    const plan = this.plan;
+    const total = plan.tiles.length;
+    let events = 0;
+    const emit = (ev: ScanEvent): void => {
+      events++;
+      hooks.onEvent?.(withJobId(ev, plan.scanId));
+    };
+    const kept: Record<string, unknown[]> = {};
+    const take = (r: ShardResult): void => {
+      if (this.#done.has(r.shard) || this.#failed.has(r.shard)) return; // exactly once, whichever path saw it first
+      this.#done.set(r.shard, r);
+      for (const ev of r.events) emit(ev);
+      for (const [k, items] of Object.entries(r.kept)) (kept[k] ??= []).push(...items);
+      this.q.onShard?.({ n: r.shard, status: 'done', worker: r.worker, done: this.#done.size + this.#failed.size, total });
+    };
+    const fail = (n: number, error: string): void => {
+      if (this.#done.has(n) || this.#failed.has(n)) return;
+      this.#failed.set(n, error);
+      emit(shardFailedEvent(plan, n, error));
+      this.q.onShard?.({ n, status: 'failed', error, done: this.#done.size + this.#failed.size, total });
+    };
+
+    const events$ = new QueueEvents(SHARD_QUEUE, { connection: this.target.connection });
+    const shards = new Queue(SHARD_QUEUE, { connection: this.target.connection });
+    let wake: (() => void) | undefined;
+    const poke = (): void => wake?.();
+    const prefix = `${plan.scanId}-shard`;
+    const shardOf = (jobId: string): number | undefined => (jobId.startsWith(prefix) ? Number(jobId.slice(prefix.length)) : undefined);
+    events$.on('completed', ({ jobId, returnvalue }) => {
+      if (shardOf(jobId) === undefined) return;
+      try {
+        take(decodeResult(typeof returnvalue === 'string' ? returnvalue : String(returnvalue)));
+      } catch {
+        // a value that does not decode is read again by the sweep below
+      }
+      poke();
+    });
+    events$.on('failed', ({ jobId }) => {
+      if (shardOf(jobId) !== undefined) poke();
+    });
+    const onAbort = (): void => poke();
+    signal?.addEventListener('abort', onAbort);
+    try {
+      await events$.waitUntilReady();
+      // the sweep reads every shard's state: what finished before this coordinator (or its events) was there
+      while (this.#done.size + this.#failed.size < total && !signal?.aborted) {
+        await this.#sweep(shards, take, fail);
+        if (this.#done.size + this.#failed.size >= total || signal?.aborted) break;
+        await new Promise<void>((r) => {
+          wake = r;
+          setTimeout(r, 2000).unref();
+        });
+        wake = undefined;
+      }
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      await events$.close();
+      await shards.close();
+    }
+    let evaluated: ScanOutcome | undefined;
+    if (!signal?.aborted && plan.evaluators.length > 0) evaluated = await this.scanner.evaluate(kept, { onEvent: emit, onLog: hooks.onLog, signal });
+    const summary = sumSummaries(plan, this.#done, evaluated?.summary, plan.scanId, events, performance.now() - this.#started);
+    return { summary, nodes: evaluated?.nodes ?? [], failed: evaluated?.failed ?? [], kept: {} };
+  }
+
+  /** Reads the state of every shard not yet seen; completed ones are taken, failed ones (no attempts left) reported. */
+  async #sweep(shards: Queue, take: (r: ShardResult) => void, fail: (n: number, e: string) => void): Promise<void> {
+    const open = this.plan.tiles.filter((t) => !this.#done.has(t.n) && !this.#failed.has(t.n));
+    for (let i = 0; i < open.length; i += 200) {
+      const batch = open.slice(i, i + 200);
+      const jobs = await Promise.all(batch.map((t) => Job.fromId(shards, shardJobId(this.plan.scanId, t.n))));
+      await Promise.all(
+        jobs.map(async (job, k) => {
+          const n = batch[k]!.n;
+          if (!job) return;
+          const state = await job.getState();
+          if (state === 'completed') take(decodeResult(String(job.returnvalue)));
+          else if (state === 'failed') fail(n, job.failedReason ?? 'failed');
+        }),
+      );
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.scanner.close();
+    await this.cleanup?.();
+    this.redis.disconnect();
+  }
+}
+
+/** The flow, added once: a resumed scan adds it again and BullMQ keeps the jobs that exist. */
+async function enqueue(target: QueueTarget, plan: ScanPlan, attempts: number): Promise<void> {
+  const flow = new FlowProducer({ connection: target.connection });
+  try {
+    await flow.add({
+      name: 'scan',
+      queueName: SCAN_QUEUE,
+      data: { scanId: plan.scanId },
+      opts: { jobId: plan.scanId },
+      children: plan.tiles.map((t) => ({
+        name: 'shard',
+        queueName: SHARD_QUEUE,
+        data: { scanId: plan.scanId, shard: t.n },
+        opts: {
+          jobId: shardJobId(plan.scanId, t.n),
+          attempts,
+          backoff: { type: 'exponential', delay: 1000 },
+          // a failed shard is reported, it does not stop the scan
+          ignoreDependencyOnFailure: true,
+        },
+      })),
+    });
+  } catch (e) {
+    throw new WasmapError('WASMAP_INTERNAL', `cannot enqueue scan ${plan.scanId}: ${(e as Error).message}`, { cause: e });
+  } finally {
+    await flow.close();
+  }
+}
+
+/** The error event a shard that failed for good leaves in the output. */
+function shardFailedEvent(plan: ScanPlan, n: number, error: string): ScanEvent {
+  const t = plan.tiles[n]!;
+  return {
+    origin: { type: 'shard', module: 'error', ts: Date.now(), ip: '', job_id: plan.scanId },
+    target: { ip: '', port: 0, protocol: 'tcp' },
+    result: { data: { shard: n, hosts: t.hosts, ports: [plan.ports[t.ports[0]], plan.ports[t.ports[1] - 1]] }, status: 'shard-failed', error },
+  };
+}
