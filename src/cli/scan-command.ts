@@ -11,8 +11,9 @@ import { Scanner, type ScanOutcome } from '../scan/scanner.js';
 import { PluginsRefusedError } from '../scan/plugins-refused-error.js';
 import { ProgressBar } from './progress.js';
 import { reportFatal, isUsageCode, exitCodeForSignal } from './fatal.js';
-import { queueOptionsOf, scanOptionsOf, type ScanFlags } from './scan-flags.js';
+import { shardedRunOf, scanOptionsOf, type ScanFlags, type ShardedRun } from './scan-flags.js';
 import type { QueuedScan } from '../distributed/queued-scan.js';
+import type { LocalShardedScan } from '../distributed/local-shards.js';
 import { openSinks } from './scan-sinks.js';
 
 export async function runScanCommand(targetArgs: string[], raw: Record<string, unknown>): Promise<number> {
@@ -33,10 +34,12 @@ export async function runScanCommand(targetArgs: string[], raw: Record<string, u
     process.stderr.write(`wasmap: ${forTerminal(m)}\n`);
   };
   const warn = (m: string): void => say(`warning: ${m}`);
-  let scanner: Scanner | QueuedScan | undefined;
+  let scanner: Scanner | QueuedScan | LocalShardedScan | undefined;
+  let sharded: ShardedRun | undefined;
 
   try {
-    const queue = queueOptionsOf(f);
+    sharded = shardedRunOf(f);
+    const queue = sharded?.mode === 'queue' ? sharded : undefined;
     // `wasmap scan status ID --queue URL`: where a distributed scan stands
     if (queue && targetArgs[0] === 'status' && targetArgs.length === 2) {
       const { printScanStatus } = await import('./scan-status.js');
@@ -61,6 +64,17 @@ export async function runScanCommand(targetArgs: string[], raw: Record<string, u
         },
       });
       if (!f.quiet) say(`scan ${scanner.jobId}: ${scanner.plan.tiles.length} shards queued on ${queue.queue.replace(/\/\/[^@/]*@/, '//')}; continue it after a stop with --resume ${scanner.jobId}`);
+    } else if (sharded?.mode === 'local') {
+      const { LocalShardedScan } = await import('../distributed/local-shards.js');
+      const local = await LocalShardedScan.prepare(targetArgs, options, {
+        ...sharded,
+        command: `wasmap scan ${process.argv.slice(3).join(' ')}`,
+        onShard: (s) => {
+          if (f.verbose) say(`shard ${s.n} done (${s.done}/${s.total})`);
+        },
+      });
+      scanner = local;
+      if (!f.quiet) say(local.resumed > 0 ? `resuming scan ${local.jobId} from ${sharded.stateFile}: ${local.resumed} of ${local.plan.tiles.length} shards already done` : `scan ${local.jobId}: ${local.plan.tiles.length} shards, finished ones kept in ${sharded.stateFile}`);
     } else {
       scanner = await Scanner.prepare(targetArgs, options);
     }
@@ -116,7 +130,8 @@ export async function runScanCommand(targetArgs: string[], raw: Record<string, u
     await Promise.all(sinks.map((s) => s.close(summary)));
     if (f.verbose) say(`nodes: ${nodes.map((n) => `${n.id} ${n.status} ${n.duration_ms} ms`).join(', ')}`);
     if (!f.quiet) process.stderr.write(summaryLine(summary) + '\n');
-    if (interrupted && scanner && 'plan' in scanner) say(`scan ${scanner.jobId} stays queued: continue it with --queue … --resume ${scanner.jobId}`);
+    if (interrupted && sharded?.mode === 'queue') say(`scan ${scanner?.jobId} stays queued: continue it with --queue … --resume ${scanner?.jobId}`);
+    if (interrupted && sharded?.mode === 'local') say(`finished shards are in ${sharded.stateFile}: continue with the same --resume ${sharded.stateFile}`);
     if (interrupted) return exitCodeForSignal(interrupted);
     return failed.length > 0 ? 1 : 0;
   }

@@ -44,19 +44,19 @@ export interface ScanFlags extends PluginFlags {
   resume?: string;
 }
 
-/** `--queue` and its companions; undefined for a local scan (the companions alone are refused). */
-export function queueOptionsOf(f: ScanFlags): { queue: string; shardSize?: number; attempts?: number; resume?: string } | undefined {
-  if (!f.queue) {
-    const stray = (['shardSize', 'attempts', 'resume'] as const).find((k) => f[k] !== undefined);
-    if (stray) throw new UsageError(`--${stray.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} needs --queue`);
-    return undefined;
-  }
-  return {
-    queue: f.queue,
-    shardSize: f.shardSize !== undefined ? intOption('--shard-size', f.shardSize, 4096, 1, 2 ** 31) : undefined,
-    attempts: f.attempts !== undefined ? intOption('--attempts', f.attempts, 3, 1, 100) : undefined,
-    resume: f.resume,
-  };
+/** How a sharded scan runs: on workers through Redis, or here with a resumable state file. */
+export type ShardedRun =
+  | { mode: 'queue'; queue: string; shardSize?: number; attempts?: number; resume?: string }
+  | { mode: 'local'; stateFile: string; shardSize?: number };
+
+/** `--queue`, `--resume` and their companions; undefined for a plain local scan. */
+export function shardedRunOf(f: ScanFlags): ShardedRun | undefined {
+  const shardSize = f.shardSize !== undefined ? intOption('--shard-size', f.shardSize, 4096, 1, 2 ** 31) : undefined;
+  if (f.queue) return { mode: 'queue', queue: f.queue, shardSize, attempts: f.attempts !== undefined ? intOption('--attempts', f.attempts, 3, 1, 100) : undefined, resume: f.resume };
+  if (f.attempts !== undefined) throw new UsageError('--attempts needs --queue');
+  if (f.resume !== undefined) return { mode: 'local', stateFile: f.resume, shardSize };
+  if (shardSize !== undefined) throw new UsageError('--shard-size needs --queue or --resume FILE');
+  return undefined;
 }
 
 function resolveStates(raw: string | undefined): ShownState[] | undefined {

@@ -10,23 +10,21 @@
  * shards found. A stopped coordinator leaves the scan in Redis: `--resume
  * ID` picks it up without redoing finished shards.
  */
-import { randomUUID } from 'node:crypto';
 import { FlowProducer, Job, Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { UsageError, WasmapError } from '../errors.js';
 import { withJobId, type ScanEvent } from '../model/event.js';
 import type { ProgressReading } from '../modules/builtin/progress-board.js';
-import { bundledPluginDir } from '../modules/plugins/plugin-set.js';
-import type { ScanSummary } from '../report/summary.js';
 import type { LoadedPlugin } from '../sandbox/index.js';
 import type { ScanOptions } from '../scan/scan-options.js';
 import { Scanner, type RunHooks, type ScanOutcome } from '../scan/scanner.js';
-import { dirname, resolve } from 'node:path';
 import { PluginCache, pluginCacheDir, publishPlugins } from './plugin-bytes.js';
 import { pluginFilesFor, tileTargets } from './run-tile.js';
-import { decodePlan, decodeResult, encodePlan, planKey, SCAN_QUEUE, SHARD_QUEUE, shardJobId, VERSION, type ScanPlan, type ShardOptions, type ShardResult } from './protocol.js';
+import { decodePlan, decodeResult, encodePlan, planKey, SCAN_QUEUE, SHARD_QUEUE, shardJobId, VERSION, type ScanPlan, type ShardResult } from './protocol.js';
 import { parseQueueUrl, type QueueTarget } from './queue-url.js';
-import { DEFAULT_SHARD_SIZE, planTiles, tileProbes } from './tiles.js';
+import { DEFAULT_SHARD_SIZE, tileProbes } from './tiles.js';
+import { planScan } from './plan-scan.js';
+import { sumSummaries } from './shard-summary.js';
 import { checkWorkerVersions } from './worker-versions.js';
 
 export interface QueueScanOptions {
@@ -42,55 +40,6 @@ export interface QueueScanOptions {
   command?: string;
   /** a shard finished or failed for good (progress for people) */
   onShard?: (s: { n: number; status: 'done' | 'failed'; worker?: string; error?: string; done: number; total: number }) => void;
-}
-
-/** What `--queue` leaves to the shards; the rest is the coordinator's (outputs, targets, plugin files). */
-function shardOptions(o: ScanOptions): ShardOptions {
-  const { signal: _s, onNotice: _n, onLog: _l, plugins: _p, pluginDirs: _d, inputList: _i, exclude: _e, excludeFile: _f, ports: _ports, topPorts: _t, installed: _in, storePaths: _sp, installedPlugins: _ip, excludeModules: _x, maxTargets: _m, allowLargeScan: _a, dryRun: _dr, pluginOutput: _po, runtime: _rt, bundledPluginDir: _b, ...rest } = o;
-  return rest;
-}
-
-function roleOf(p: LoadedPlugin): 'bundled' | 'given' {
-  return resolve(dirname(p.path)) === resolve(bundledPluginDir()) ? 'bundled' : 'given';
-}
-
-/** Sums the shards' summaries; a host split over several tiles counts once (from its first tile). */
-function sumSummaries(plan: ScanPlan, done: Map<number, ShardResult>, evaluated: ScanSummary | undefined, scanId: string, events: number, elapsedMs: number): ScanSummary {
-  let probes = 0;
-  let open = 0;
-  let up = 0;
-  let sawUp = false;
-  const plugins = { run: 0, failed: 0, invocations: 0 };
-  for (const r of done.values()) {
-    probes += r.summary.ports_probed;
-    open += r.summary.open;
-    if (r.summary.hosts_up !== undefined && plan.tiles[r.shard]!.ports[0] === 0) {
-      up += r.summary.hosts_up;
-      sawUp = true;
-    }
-    if (r.summary.plugins) {
-      plugins.run = Math.max(plugins.run, r.summary.plugins.run);
-      plugins.failed += r.summary.plugins.failed;
-      plugins.invocations += r.summary.plugins.invocations;
-    }
-  }
-  if (evaluated?.plugins) {
-    plugins.run += evaluated.plugins.run;
-    plugins.failed += evaluated.plugins.failed;
-    plugins.invocations += evaluated.plugins.invocations;
-  }
-  const hosts = plan.tiles.reduce((n, t) => n + (t.ports[0] === 0 ? t.hosts[1] - t.hosts[0] : 0), 0);
-  return {
-    job_id: scanId,
-    hosts,
-    ...(sawUp ? { hosts_up: up } : {}),
-    ports_probed: probes,
-    open,
-    events,
-    ...(plugins.run > 0 ? { plugins } : {}),
-    elapsed_ms: Math.round(elapsedMs),
-    rate: elapsedMs > 0 ? (probes * 1000) / elapsedMs : 0,
-  };
 }
 
 export class QueuedScan {
@@ -175,25 +124,10 @@ export class QueuedScan {
         });
       } else {
         scanner = await Scanner.prepare(targets, opts);
-        const tp = scanner.targetPlan;
-        if (tp.ports.udp.length > 0) throw new UsageError('--queue scans TCP ports only for now: run UDP ports (U:) without --queue');
-        const scanId = randomUUID();
-        const ports = [...tp.ports.tcp].sort((a, b) => a - b);
-        plan = {
-          scanId,
-          version: VERSION,
-          createdAt: new Date().toISOString(),
-          targets: tp.set.toPlain(),
-          ports,
-          options: { ...shardOptions(opts), seed: scanner.settings.seed },
-          plugins: scanner.plugins.map((p) => ({ name: p.manifest.name, version: p.manifest.version, sha256: p.sha256, role: roleOf(p) })),
-          evaluators: scanner.evaluators,
-          tiles: planTiles(tp.set.size, ports.length, shardSize),
-          command: q.command ?? `wasmap scan ${targets.join(' ')}`,
-        };
+        plan = planScan(scanner, targets, opts, shardSize, q.command);
         await checkWorkerVersions(redis, target.display);
         await publishPlugins(redis, scanner.plugins);
-        await redis.set(planKey(scanId), encodePlan(plan));
+        await redis.set(planKey(plan.scanId), encodePlan(plan));
       }
       await enqueue(target, plan, attempts);
       return new QueuedScan(plan, scanner, target, redis, q, opts.signal, cleanup);

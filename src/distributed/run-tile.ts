@@ -56,32 +56,37 @@ export async function pluginFilesFor(plan: ScanPlan, cache: PluginCache, tag: st
 export async function runTile(plan: ScanPlan, tile: Tile, r: TileRun): Promise<ShardResult> {
   const files = await pluginFilesFor(plan, r.cache, String(tile.n));
   try {
-    const scanner = await Scanner.prepare(tileTargets(plan, tile), {
-      ...plan.options,
-      ports: plan.ports.slice(tile.ports[0], tile.ports[1]).join(','),
-      rate: r.rate,
-      plugins: files.given,
-      bundledPluginDir: files.bundledDir,
-      installedPlugins: false,
-      excludeModules: plan.evaluators,
-      runtime: r.runtime,
-      signal: r.signal,
-      onNotice: () => undefined,
-    });
-    try {
-      // what ran is what the coordinator sent: every loaded plugin's hash is one of the plan's
-      const sent = new Set(plan.plugins.map((p) => p.sha256));
-      const stranger = scanner.plugins.find((p) => !sent.has(p.sha256));
-      if (stranger) throw new WasmapError('WASMAP_PLUGIN_LOAD', `plugin ${stranger.manifest.name} on this worker is not the one the coordinator sent (sha256 ${stranger.sha256.slice(0, 16)}…)`);
-      const events: ScanEvent[] = [];
-      const outcome = await scanner.run({ onEvent: (ev) => events.push(ev), keep: EVALUATOR_KEYS, signal: r.signal });
-      if (outcome.failed.length > 0) throw new WasmapError('WASMAP_INTERNAL', `shard ${tile.n}: ${outcome.failed.map((n) => `${n.id} failed: ${n.error}`).join('; ')}`);
-      const kept = Object.fromEntries(Object.entries(outcome.kept).map(([k, v]) => [k, [...v]]));
-      return { shard: tile.n, events, kept, summary: outcome.summary, worker: r.worker };
-    } finally {
-      await scanner.close();
-    }
+    return await runTileWith(plan, tile, files, r);
   } finally {
     await files.cleanup();
+  }
+}
+
+/** One tile with these plugin files (a worker's checked copies, or a local scan's own). */
+export async function runTileWith(plan: ScanPlan, tile: Tile, files: { given: string[]; bundledDir: string }, r: Omit<TileRun, 'cache'>): Promise<ShardResult> {
+  const scanner = await Scanner.prepare(tileTargets(plan, tile), {
+    ...plan.options,
+    ports: plan.ports.slice(tile.ports[0], tile.ports[1]).join(','),
+    rate: r.rate,
+    plugins: files.given,
+    bundledPluginDir: files.bundledDir,
+    installedPlugins: false,
+    excludeModules: plan.evaluators,
+    runtime: r.runtime,
+    signal: r.signal,
+    onNotice: () => undefined,
+  });
+  try {
+    // what ran is what the coordinator sent: every loaded plugin's hash is one of the plan's
+    const sent = new Set(plan.plugins.map((p) => p.sha256));
+    const stranger = scanner.plugins.find((p) => !sent.has(p.sha256));
+    if (stranger) throw new WasmapError('WASMAP_PLUGIN_LOAD', `plugin ${stranger.manifest.name} on this worker is not the one the coordinator sent (sha256 ${stranger.sha256.slice(0, 16)}…)`);
+    const events: ScanEvent[] = [];
+    const outcome = await scanner.run({ onEvent: (ev) => events.push(ev), keep: EVALUATOR_KEYS, signal: r.signal });
+    if (outcome.failed.length > 0) throw new WasmapError('WASMAP_INTERNAL', `shard ${tile.n}: ${outcome.failed.map((n) => `${n.id} failed: ${n.error}`).join('; ')}`);
+    const kept = Object.fromEntries(Object.entries(outcome.kept).map(([k, v]) => [k, [...v]]));
+    return { shard: tile.n, events, kept, summary: outcome.summary, worker: r.worker };
+  } finally {
+    await scanner.close();
   }
 }
