@@ -66,11 +66,11 @@ describe('output formats', () => {
     const r = await runCli(args('-f', 'csv'));
     expect(r.code).toBe(0);
     const [header, ...rows] = parseCsv(r.stdout);
-    expect(header).toEqual(['ts', 'type', 'module', 'ip', 'hostname', 'port', 'protocol', 'state', 'reason', 'data']);
+    expect(header).toEqual(['ts', 'type', 'module', 'ip', 'hostname', 'port', 'protocol', 'state', 'reason', 'severity', 'finding_id', 'data']);
     const open = rows.find((x) => x[1] === 'portscan' && x[5] === String(greeter.port))!;
     expect(open.slice(6, 9)).toEqual(['tcp', 'open', 'syn-ack']);
     const banner = rows.find((x) => x[1] === 'banner')!;
-    expect(Buffer.from(JSON.parse(banner[9]!).data.banner, 'base64').toString()).toBe(GREETING);
+    expect(Buffer.from(JSON.parse(banner[11]!).data.banner, 'base64').toString()).toBe(GREETING);
   });
 
   it('writes a table grouped by host with a banner preview', async () => {
@@ -86,7 +86,7 @@ describe('output formats', () => {
     const r = await runCli(args('-o', out));
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('');
-    expect(readFileSync(out, 'utf8').split('\n')[0]).toBe('ts,type,module,ip,hostname,port,protocol,state,reason,data');
+    expect(readFileSync(out, 'utf8').split('\n')[0]).toBe('ts,type,module,ip,hostname,port,protocol,state,reason,severity,finding_id,data');
   });
 
   it('prints a summary line on stderr unless -q', async () => {

@@ -72,6 +72,7 @@ function buildProgram(): Command {
     .option('-o, --output <file>', 'write results to FILE: .jsonl, .json, .csv or .txt (a table), or any name with -f (nmap\'s -oN/-oX/-oG/-oA are not supported yet)')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'jsonl', 'json', 'csv']))
     .option('--states <list>', 'port states to report: open (default), closed, filtered, all')
+    .option('--severity <list>', 'report only findings of these severities: info, low, medium, high, critical (e.g. high,critical)')
     .option('--profile <name>', 'bundled scan DAG: default (ports, banners, service detection, plugins), ports (no detection), quick, deep (see wasmap dag list)')
     .option('--seed <seed>', 'seed of the probe order, for a reproducible scan')
     .option('--workers <n>', 'scanner threads (default: one per core)')

@@ -3,6 +3,7 @@
  * with the flag's name in the message, before anything loads or opens.
  */
 import { UsageError } from '../errors.js';
+import { SEVERITIES } from '../model/event.js';
 import { OUTPUT_FORMATS } from '../report/writer.js';
 import { DEFAULT_MAX_TARGETS } from '../targets/target-limit.js';
 import type { ScanOptions, ShownState } from '../scan/scan-options.js';
@@ -38,6 +39,7 @@ export interface ScanFlags extends PluginFlags {
   dryRun?: boolean;
   /** false with --no-installed */
   installed?: boolean;
+  severity?: string;
   queue?: string;
   shardSize?: string;
   attempts?: string;
@@ -57,6 +59,14 @@ export function shardedRunOf(f: ScanFlags): ShardedRun | undefined {
   if (f.resume !== undefined) return { mode: 'local', stateFile: f.resume, shardSize };
   if (shardSize !== undefined) throw new UsageError('--shard-size needs --queue or --resume FILE');
   return undefined;
+}
+
+function resolveSeverity(raw: string | undefined): string[] | undefined {
+  if (raw === undefined) return undefined;
+  const out = listOption(raw).map((s) => s.toLowerCase());
+  for (const s of out) if (!(SEVERITIES as readonly string[]).includes(s)) throw new UsageError(`--severity takes ${SEVERITIES.join(', ')}, got '${s}'`);
+  if (out.length === 0) throw new UsageError(`--severity takes ${SEVERITIES.join(', ')}`);
+  return out;
 }
 
 function resolveStates(raw: string | undefined): ShownState[] | undefined {
@@ -104,5 +114,6 @@ export function scanOptionsOf(f: ScanFlags): ScanOptions {
     allowNet: f.allowNet ?? [],
     strictPlugins: !!f.strictPlugins,
     installedPlugins: f.installed !== false,
+    severity: resolveSeverity(f.severity),
   };
 }

@@ -97,3 +97,43 @@ export function bannerEvent(b: BannerResult, jobId = '', ts = Date.now()): ScanE
 export function withJobId(ev: ScanEvent, jobId: string): ScanEvent {
   return ev.origin.job_id === jobId ? ev : { ...ev, origin: { ...ev.origin, job_id: jobId } };
 }
+
+/** The origin.type of a finding event: one per finding a plugin or evaluator reported. */
+export const FINDING = 'finding';
+
+export const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
+
+/**
+ * A result's findings as events of their own (`origin.type` = finding,
+ * `result.data.plugin` = who found it), each on its own port (the finding's, else
+ * the result's), so they can be filtered, counted and exported one by one.
+ * The result keeps its `findings` too: renderers draw them from there.
+ */
+export function findingEvents(ev: ScanEvent): ScanEvent[] {
+  return (ev.result.findings ?? []).map((f) => {
+    const { id, title, severity, port, transport, ...rest } = f;
+    const at = port && port > 0 ? port : ev.target.port;
+    const protocol = transport ?? ev.target.protocol;
+    const hostname = ev.target.hostname;
+    return {
+      origin: { type: FINDING, module: 'grabber' as const, ts: ev.origin.ts, ip: ev.target.ip, ...(at ? { port: at } : {}), job_id: ev.origin.job_id, ...(hostname ? { hostname } : {}) },
+      target: { ip: ev.target.ip, port: at, protocol, ...(hostname ? { hostname } : {}) },
+      result: { data: { ...rest, id, title, severity: severity ?? 'info', plugin: ev.origin.type }, status: 'success' },
+    };
+  });
+}
+
+/**
+ * Keeps only findings of these severities (`--severity high,critical`):
+ * finding events of others are dropped, and results keep only theirs.
+ */
+export function severityFilter(keep: readonly string[]): (ev: ScanEvent) => ScanEvent | undefined {
+  const wanted = new Set(keep);
+  const ok = (s: unknown): boolean => wanted.has(typeof s === 'string' ? s.toLowerCase() : 'info');
+  return (ev) => {
+    if (ev.origin.type === FINDING) return ok((ev.result.data as { severity?: unknown }).severity) ? ev : undefined;
+    const fs = ev.result.findings;
+    if (!fs || fs.every((f) => ok(f.severity))) return ev;
+    return { ...ev, result: { ...ev.result, findings: fs.filter((f) => ok(f.severity)) } };
+  };
+}

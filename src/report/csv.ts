@@ -1,8 +1,8 @@
-/** CSV rows (RFC 4180 quoting), one per event; non-port data goes in a JSON column. */
-import { portStateOf, type ScanEvent } from '../model/event.js';
+/** CSV rows (RFC 4180 quoting), one per event; a finding's severity and id have columns, non-port data goes in a JSON column. */
+import { FINDING, portStateOf, type ScanEvent } from '../model/event.js';
 import { toJson } from './encode.js';
 
-const COLUMNS = ['ts', 'type', 'module', 'ip', 'hostname', 'port', 'protocol', 'state', 'reason', 'data'] as const;
+const COLUMNS = ['ts', 'type', 'module', 'ip', 'hostname', 'port', 'protocol', 'state', 'reason', 'severity', 'finding_id', 'data'] as const;
 
 function quote(v: unknown): string {
   const s = v === undefined || v === null ? '' : String(v);
@@ -16,6 +16,7 @@ export function csvHeader(): string {
 export function csvRow(ev: ScanEvent): string {
   const isPort = ev.origin.module === 'portscan';
   const state = isPort ? portStateOf(ev) : undefined;
+  const finding = ev.origin.type === FINDING ? (ev.result.data as { severity?: unknown; id?: unknown }) : undefined;
   return [
     ev.origin.ts,
     ev.origin.type,
@@ -26,6 +27,8 @@ export function csvRow(ev: ScanEvent): string {
     ev.target.protocol,
     state?.state,
     state?.reason,
+    finding?.severity,
+    finding?.id,
     isPort ? '' : toJson(ev.result),
   ].map(quote).join(',');
 }

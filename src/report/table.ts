@@ -10,14 +10,14 @@
  * formats only), a banner headline comes only from the host's own banner
  * grabber, and every cell is shown through forTerminal.
  */
-import { portStateOf, type ScanEvent } from '../model/event.js';
+import { FINDING, portStateOf, type ScanEvent } from '../model/event.js';
 import type { Finding, ServiceInfo } from '../model/key-contracts.js';
 import type { ScanSummary } from './summary.js';
 import { previewBytes } from './encode.js';
 import { forTerminal } from './terminal-text.js';
 
 /** What a row shows of a service: the fields that name it, each non-empty. */
-type Service = Pick<ServiceInfo, 'name' | 'product' | 'version' | 'extrainfo' | 'confidence'>;
+export type Service = Pick<ServiceInfo, 'name' | 'product' | 'version' | 'extrainfo' | 'confidence'>;
 
 /** What a row shows of a finding, a missing severity read as `info`. */
 type Shown = Required<Pick<Finding, 'id' | 'title' | 'severity'>>;
@@ -38,7 +38,7 @@ interface Row {
 const SEVERITY_ORDER = ['critical', 'high', 'medium', 'low', 'info'];
 const HOST_ROW = 'host';
 
-function compareIp(a: string, b: string): number {
+export function compareIp(a: string, b: string): number {
   const fa = a.includes(':') ? 6 : 4;
   const fb = b.includes(':') ? 6 : 4;
   if (fa !== fb) return fa - fb;
@@ -54,16 +54,16 @@ function compareIp(a: string, b: string): number {
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
 
 /** A plugin's `service`, when it names something ("unknown" names nothing). */
-function serviceOf(s: ServiceInfo | undefined): Service | undefined {
+export function serviceOf(s: ServiceInfo | undefined): Service | undefined {
   if (!s || !s.name || s.name === 'unknown') return undefined;
   return { name: s.name, product: str(s.product), version: str(s.version), extrainfo: str(s.extrainfo), confidence: s.confidence };
 }
 
 /** Higher = says more: a version beats a product beats a bare name; then confidence. */
-const weight = (s: Service): number => (s.version ? 4 : 0) + (s.product ? 2 : 0) + (s.confidence ?? 0.5);
+export const weight = (s: Service): number => (s.version ? 4 : 0) + (s.product ? 2 : 0) + (s.confidence ?? 0.5);
 
 /** nmap's SERVICE and VERSION columns in one: `ssh OpenSSH 9.2p1 (Debian 2+deb12u10; protocol 2.0)`. */
-const serviceText = (s: Service): string => [s.name, s.product, s.version, s.extrainfo ? `(${s.extrainfo})` : ''].filter(Boolean).join(' ');
+export const serviceText = (s: Service): string => [s.name, s.product, s.version, s.extrainfo ? `(${s.extrainfo})` : ''].filter(Boolean).join(' ');
 
 function findingsOf(ev: ScanEvent): (Shown & Pick<Finding, 'port' | 'transport'>)[] {
   return (ev.result.findings ?? []).map((f) => ({
@@ -84,7 +84,7 @@ function pushOnce<T>(list: T[], item: T, same: (a: T) => boolean): void {
  * events always carry a `status` (plugin-events.ts), so a plugin named like
  * the grabber cannot pass for it and become a port's headline.
  */
-function isHostBanner(ev: ScanEvent): boolean {
+export function isHostBanner(ev: ScanEvent): boolean {
   return ev.origin.type === 'banner' && ev.origin.module === 'grabber' && !('status' in ev.result) && ev.result.data.banner instanceof Uint8Array;
 }
 
@@ -120,7 +120,8 @@ export function renderTable(events: ScanEvent[], columns: number, summary?: Scan
   }
 
   for (const ev of events) {
-    if (ev.origin.module === 'portscan') continue;
+    // finding events repeat their result's findings, which are drawn below
+    if (ev.origin.module === 'portscan' || ev.origin.type === FINDING) continue;
     const { ip, hostname, port, protocol } = ev.target;
     // a port the scan did not report (never found, or left out by --states) has no row to show it in
     const row = port > 0 ? reported(ip, port, protocol) : hostRow(ip, hostname);
@@ -179,7 +180,7 @@ export function renderTable(events: ScanEvent[], columns: number, summary?: Scan
   return out;
 }
 
-function rank(severity: string): number {
+export function rank(severity: string): number {
   const i = SEVERITY_ORDER.indexOf(severity);
   return i < 0 ? SEVERITY_ORDER.length : i;
 }

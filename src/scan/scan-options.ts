@@ -78,6 +78,8 @@ export interface ScanOptions {
   bundledPluginDir?: string;
   /** a plugin runtime the caller owns and keeps (a long-running worker): the scan loads into it and unloads what it loaded */
   runtime?: PluginRuntime;
+  /** report only findings of these severities (info, low, medium, high, critical): finding events and results' findings alike */
+  severity?: string[];
   /** modules whose nodes are left out of the profile (a distributed shard leaves evaluators to its coordinator) */
   excludeModules?: string[];
   /** stops the scan; events found so far are kept */

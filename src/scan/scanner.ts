@@ -20,7 +20,7 @@ import { ModuleRegistry } from '../engine/registry.js';
 import type { Dag } from '../engine/dag.js';
 import { contextReplay, CONTEXT_REPLAY } from '../modules/builtin/context-replay.js';
 import type { NodeSummary } from '../engine/summary.js';
-import { withJobId, type ScanEvent } from '../model/event.js';
+import { severityFilter, withJobId, type ScanEvent } from '../model/event.js';
 import type { ScanSummary } from '../report/summary.js';
 import type { LoadedPlugin, PluginRuntime } from '../sandbox/index.js';
 import { builtinModules, ProgressBoard } from '../modules/builtin/index.js';
@@ -92,6 +92,7 @@ export class Scanner {
     private readonly signal: AbortSignal | undefined,
     private readonly started: number,
     private readonly plans: ReadonlyMap<string, TargetPlan>,
+    private readonly severity: readonly string[] | undefined,
   ) {
     if (runtime) board.setDetection(() => detectionProgress(runtime));
     this.#release = release;
@@ -115,7 +116,7 @@ export class Scanner {
       await loaded.release();
       throw e;
     }
-    return new Scanner(profile, withUdp, dag, loaded.plugins, loaded.refused, registry, board, loaded.runtime, loaded.release, opts.signal, started, plans);
+    return new Scanner(profile, withUdp, dag, loaded.plugins, loaded.refused, registry, board, loaded.runtime, loaded.release, opts.signal, started, plans, opts.severity);
   }
 
   /** The scan's target set and ports, as planned (one target_expansion node; more: the first). */
@@ -135,9 +136,12 @@ export class Scanner {
     if (this.#ran) throw new UsageError('a Scanner runs once: prepare another');
     this.#ran = true;
     let events = 0;
+    const keep = this.#keep();
     const deliver = (ev: ScanEvent): void => {
+      const kept = keep(ev);
+      if (!kept) return;
       events++;
-      hooks.onEvent?.(withJobId(ev, this.jobId));
+      hooks.onEvent?.(withJobId(kept, this.jobId));
     };
     for (const r of this.refused) deliver(refusalEvent(r));
     const run = await runCheckedDag(this.dag, {
@@ -150,6 +154,11 @@ export class Scanner {
     const summary = summarizeRun(run.nodes, this.registry, { jobId: this.jobId, events, elapsedMs: performance.now() - this.started });
     const kept = Object.fromEntries((hooks.keep ?? []).map((k) => [k, run.context.getAll(k)]));
     return { summary, nodes: run.nodes, failed: run.nodes.filter((n) => n.status === 'failed'), kept };
+  }
+
+  /** What reaches the caller: all events, or with `severity` only the findings asked for. */
+  #keep(): (ev: ScanEvent) => ScanEvent | undefined {
+    return this.severity ? severityFilter(this.severity) : (ev) => ev;
   }
 
   /** Names of the evaluator plugins this scan runs. */
@@ -169,12 +178,15 @@ export class Scanner {
     registry.register(contextReplay(items));
     const dag = checkDag({ name: `${this.dag.name} (evaluators)`, nodes: [{ id: CONTEXT_REPLAY, module: CONTEXT_REPLAY, depends_on: [], config: {} }, ...nodes] }, registry);
     let events = 0;
+    const keep = this.#keep();
     const run = await runCheckedDag(dag, {
       registry,
       signal: hooks.signal ?? this.signal,
       onEvent: (ev) => {
+        const kept = keep(ev as ScanEvent);
+        if (!kept) return;
         events++;
-        hooks.onEvent?.(withJobId(ev as ScanEvent, this.jobId));
+        hooks.onEvent?.(withJobId(kept, this.jobId));
       },
       onLog: hooks.onLog,
     });

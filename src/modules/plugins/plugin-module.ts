@@ -12,7 +12,7 @@ import type { InvocationInput, InvocationResult, LoadedPlugin, PluginRuntime } f
 import type { PluginOutput } from '../../sandbox/types.js';
 import { readOutput } from '../../sandbox/result.js';
 import type { Banner, OpenPort, ServiceFingerprint, Vulnerability } from '../../model/key-contracts.js';
-import type { ScanEvent } from '../../model/event.js';
+import { findingEvents, type ScanEvent } from '../../model/event.js';
 import { toJson } from '../../report/encode.js';
 import { matches, isTlsPort } from './match.js';
 import { HOST_KEYS } from '../../sandbox/manifest.js';
@@ -123,7 +123,9 @@ class Caller {
         // Once the scan is stopped the node may already have finished: a late
         // emit is dropped, as a late return is (the catch below).
         if (io.signal.aborted) return;
-        io.event(emitEvent(this.name, at, this.bind(at, readOutput(emitted))));
+        const ev = emitEvent(this.name, at, this.bind(at, readOutput(emitted)));
+        io.event(ev);
+        for (const f of findingEvents(ev)) io.event(f);
       })
       .then((r) => {
         io.count('invocations');
@@ -133,7 +135,10 @@ class Caller {
         const data = resultData(bound);
         // an output plugin's report goes to its file, not into the events; its failures do
         const ev = this.manifest.kind === 'output' && r.status === 'success' ? undefined : returnEvent(this.name, at, bound, data);
-        if (ev) io.event(ev);
+        if (ev) {
+          io.event(ev);
+          for (const f of findingEvents(ev)) io.event(f);
+        }
         if (r.error && r.status !== 'success') io.log('warn', `plugin ${this.name}${where(at)}: ${r.error}`);
         for (const d of r.sandbox.denials ?? []) {
           if (this.toldDenials.size >= 5 || this.toldDenials.has(d)) continue;
