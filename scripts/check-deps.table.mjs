@@ -77,6 +77,18 @@ export const DEPS = Object.freeze([
   { cmd: 'nmap', pkg: 'nmap', probe: ['--version'], by: 'bench/common.mjs; plugins-wasm/service-simple/test/nmap-probes.test.ts' },
   { cmd: '/usr/share/nmap/nmap-service-probes', pkg: 'nmap', file: true, by: 'service-simple tests, test/scan-service-detection.test.ts' },
 
+  // --- the readers of wasmap's nmap formats, in test/report/nmap-*.test.ts
+  { cmd: '/usr/share/nmap/nmap.dtd', pkg: 'nmap', file: true, by: 'test/report/nmap-xml.test.ts (xmllint --dtdvalid)' },
+  { cmd: '/usr/share/nmap/nmap.xsl', pkg: 'nmap', file: true, by: 'test/report/nmap-xml.test.ts (xsltproc)' },
+  { cmd: 'xmllint', pkg: 'libxml2-utils', probe: ['--version'], by: 'test/report/nmap-xml.test.ts, nmap-interrupt.test.ts' },
+  { cmd: 'xsltproc', pkg: 'xsltproc', probe: ['--version'], by: 'test/report/nmap-xml.test.ts' },
+  { cmd: 'ndiff', pkg: 'ndiff', probe: ['-h'], by: 'test/report/nmap-xml.test.ts' },
+  { cmd: '/usr/bin/python3', pkg: 'python3', probe: ['--version'], by: 'test/report/nmap-xml.test.ts (python3-libnmap; never a pyenv python3 on PATH)' },
+  { cmd: '/usr/lib/python3/dist-packages/libnmap/parser.py', pkg: 'python3-libnmap', file: true, by: 'test/report/nmap-xml.test.ts' },
+
+  // --- the HTML report's test: a real headless browser (driven by playwright-core)
+  { cmd: '/usr/bin/chromium', pkg: 'chromium', probe: ['--version'], by: 'test/report/html-report.test.ts' },
+
   // --- namespaces, terminals, limits, privileges
   { cmd: 'ip', pkg: 'iproute2', probe: ['-V'], by: 'test/support/netns.ts; hostile-scan, scan-states, udp-scanner tests; gnutls-serv.ts' },
   { cmd: 'nft', pkg: 'nftables', probe: ['--version'], by: 'test/support/netns.ts; test/scan-states.test.ts' },

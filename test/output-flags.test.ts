@@ -1,5 +1,5 @@
-// Issue #11 item 4: nmap's -oX/-oN/-oG/-oA/-oS are refused (not read as
-// `-o X`), -o refuses an extension wasmap does not write, and no file is
+// Issue #11 item 4: nmap's -oS is refused (not read as `-o S`; -oX/-oN/-oG/-oA
+// are written since #16), -o refuses an extension wasmap does not write, and no file is
 // created or truncated before every flag and target has been checked.
 // Scans here go to 127.0.0.1 only, on a port with nothing listening.
 import { describe, it, expect, beforeAll, beforeEach, afterAll } from 'vitest';
@@ -27,16 +27,12 @@ describe('output flags', () => {
   });
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-  it("refuses each of nmap's -oN/-oX/-oS/-oG/-oA (and --oX, --oX=FILE) by name, creating no file", async () => {
+  // -oX/-oN/-oG/-oA are written since #16 (test/report/nmap-outputs.test.ts)
+  it("refuses nmap's -oS (and --oS, --oS=FILE) by name, creating no file", async () => {
     const cases: [string[], RegExp][] = [
-      [['-oX', 'scan.xml'], /^wasmap: error: -oX \(nmap's XML output\) is not supported yet/],
-      [['-oN', 'scan.txt'], /-oN \(nmap's normal output\)/],
-      [['-oS', 'scan.txt'], /-oS \(nmap's script kiddie output\)/],
-      [['-oG', 'scan.gnmap'], /-oG \(nmap's grepable output\)/],
-      [['-oM', 'scan.gnmap'], /-oM \(nmap's grepable/],
-      [['-oA', 'scan'], /-oA \(nmap's normal, XML and grepable output\)/],
-      [['--oX', 'scan.xml'], /-oX/],
-      [['--oG=scan.gnmap'], /-oG/],
+      [['-oS', 'scan.txt'], /^wasmap: error: -oS \(nmap's script kiddie output\) is not supported/],
+      [['--oS', 'scan.txt'], /-oS/],
+      [['--oS=scan.txt'], /-oS/],
     ];
     for (const [flags, pattern] of cases) {
       expectRefusal(await scan(...flags), pattern);
@@ -44,18 +40,18 @@ describe('output flags', () => {
     }
   });
 
-  it('does not mistake -oN 127.0.0.1 for "write JSONL to ./N"', async () => {
+  it('does not mistake -oN 127.0.0.1 for "write JSONL to ./N": as for nmap, 127.0.0.1 is the file', async () => {
     const r = await runCli(['scan', '-oN', '127.0.0.1', '-p', String(port), '--profile', 'ports', '-Pn', '-q'], { cwd });
-    expectRefusal(r, /-oN/);
+    expectRefusal(r, /no targets given/);
     expect(readdirSync(cwd)).toEqual([]);
   });
 
   it('refuses -o with an extension it does not write, naming the ones it does, and leaves an existing file alone', async () => {
-    writeFileSync(join(cwd, 'out.xml'), '<keep/>');
-    expectRefusal(await scan('-o', 'out.xml'), /cannot write 'out\.xml': wasmap does not write \.xml files \(nmap's output formats are not supported yet\); it writes \.jsonl \(or \.ndjson\), \.json, \.csv and \.txt/);
-    expect(readFileSync(join(cwd, 'out.xml'), 'utf8')).toBe('<keep/>');
-    expectRefusal(await scan('-o', 'report.html'), /\.html/);
-    expect(readdirSync(cwd)).toEqual(['out.xml']);
+    writeFileSync(join(cwd, 'out.doc'), 'keep');
+    expectRefusal(await scan('-o', 'out.doc'), /cannot write 'out\.doc': wasmap does not write \.doc files; it writes \.jsonl \(or \.ndjson\), \.json, \.csv, \.txt \(a table\), \.html \(a report\), and nmap's \.xml, \.nmap and \.gnmap/);
+    expect(readFileSync(join(cwd, 'out.doc'), 'utf8')).toBe('keep');
+    expectRefusal(await scan('-o', 'report.pdf'), /\.pdf/);
+    expect(readdirSync(cwd)).toEqual(['out.doc']);
   });
 
   it('writes any name when -f names the format, and JSONL to a name without an extension', async () => {

@@ -69,8 +69,13 @@ function buildProgram(): Command {
     .option('--retries <n>', 'extra attempts for probes that timed out (default 1)')
     .option('--banner', 'grab a banner from each open port')
     .option('--banner-timeout <ms>', 'how long to wait for a banner, and again after the probe (default 2000)')
-    .option('-o, --output <file>', 'write results to FILE: .jsonl, .json, .csv or .txt (a table), or any name with -f (nmap\'s -oN/-oX/-oG/-oA are not supported yet)')
-    .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'jsonl', 'json', 'csv']))
+    .option('-o, --output <file>', 'write results to FILE: .jsonl, .json, .csv, .txt (a table) or .html (a report), .xml, .nmap or .gnmap (nmap\'s), or any name with -f')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'jsonl', 'json', 'csv', 'html', 'nmap-xml', 'nmap-normal', 'nmap-grep']))
+    .option('--html <file>', 'also write a self-contained HTML report to FILE (filters, search, findings by severity)')
+    .option('--output-xml <file>', 'also write nmap XML to FILE (- for stdout); nmap spelling: -oX')
+    .option('--output-normal <file>', 'also write nmap\'s normal output to FILE (- for stdout); nmap spelling: -oN')
+    .option('--output-grepable <file>', 'also write nmap\'s grepable output to FILE (- for stdout); nmap spelling: -oG')
+    .option('--output-all <base>', 'also write BASE.xml, BASE.nmap, BASE.gnmap and BASE.jsonl; nmap spelling: -oA')
     .option('--states <list>', 'port states to report: open (default), closed, filtered, all')
     .option('--severity <list>', 'report only findings of these severities: info, low, medium, high, critical (e.g. high,critical)')
     .option('--profile <name>', 'bundled scan DAG: default (ports, banners, service detection, plugins), ports (no detection), quick, deep (see wasmap dag list)')
@@ -95,6 +100,17 @@ function buildProgram(): Command {
     .action(async (targets: string[], opts: Record<string, unknown>) => {
       const { runScanCommand } = await import('./scan-command.js');
       process.exitCode = await runScanCommand(targets, opts);
+    });
+
+  program
+    .command('report')
+    .description('render a saved scan (JSONL, local or distributed) in another format, without scanning')
+    .argument('<input>', 'a .jsonl file wasmap wrote')
+    .option('-f, --format <format>', 'output format (see wasmap scan --help)')
+    .option('-o, --output <file>', 'write here (the format may follow its extension)')
+    .action(async (input: string, opts: { format?: string; output?: string }) => {
+      const { runReportCommand } = await import('./report-command.js');
+      process.exitCode = await runReportCommand(input, opts);
     });
 
   program

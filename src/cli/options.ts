@@ -33,8 +33,8 @@ export function choiceOption<T extends string>(flag: string, raw: string | undef
 /**
  * nmap's output flags (`-oN FILE` and the rest). Commander would read `-oX`
  * as `-o X` (write to a file named X) and the file name as a target, so each
- * is recognised here and refused until wasmap writes that format: to add one,
- * give its letter a rewrite (e.g. `X: (file) => ['--output-xml', file]`).
+ * is recognised here: rewritten to its long flag (NMAP_OUTPUT_REWRITES), or
+ * refused by name when wasmap does not write that format.
  */
 export const NMAP_OUTPUT_FLAGS: Readonly<Record<string, string>> = {
   N: 'normal',
@@ -45,6 +45,14 @@ export const NMAP_OUTPUT_FLAGS: Readonly<Record<string, string>> = {
   A: 'normal, XML and grepable',
 };
 
+const NMAP_OUTPUT_REWRITES: Readonly<Record<string, string>> = {
+  N: '--output-normal',
+  X: '--output-xml',
+  G: '--output-grepable',
+  M: '--output-grepable',
+  A: '--output-all',
+};
+
 /** `-oX`, `--oX` and `--oX=FILE`, as nmap's getopt_long_only takes them; undefined for anything else. */
 function nmapOutputLetter(arg: string): string | undefined {
   const m = /^--?o([A-Za-z])(?:=.*)?$/.exec(arg);
@@ -53,7 +61,7 @@ function nmapOutputLetter(arg: string): string | undefined {
 
 function refuseNmapOutput(letter: string): never {
   throw new UsageError(
-    `-o${letter} (nmap's ${NMAP_OUTPUT_FLAGS[letter]} output) is not supported yet: use -o FILE with .jsonl, .json, .csv or .txt (a table), or -f`,
+    `-o${letter} (nmap's ${NMAP_OUTPUT_FLAGS[letter]} output) is not supported: use -oN, -oX, -oG or -oA, or -o FILE with -f`,
   );
 }
 
@@ -75,7 +83,11 @@ export function rewriteNmapFlags(argv: string[]): string[] {
   return [
     ...flags.flatMap((a) => {
       const letter = nmapOutputLetter(a);
-      if (letter !== undefined) refuseNmapOutput(letter);
+      if (letter !== undefined) {
+        const long = NMAP_OUTPUT_REWRITES[letter] ?? refuseNmapOutput(letter);
+        const eq = a.indexOf('=');
+        return [eq < 0 ? long : `${long}${a.slice(eq)}`];
+      }
       return map[a] ?? [a];
     }),
     ...rest,

@@ -14,7 +14,7 @@ import { reportFatal, isUsageCode, exitCodeForSignal } from './fatal.js';
 import { shardedRunOf, scanOptionsOf, type ScanFlags, type ShardedRun } from './scan-flags.js';
 import type { QueuedScan } from '../distributed/queued-scan.js';
 import type { LocalShardedScan } from '../distributed/local-shards.js';
-import { openSinks } from './scan-sinks.js';
+import { openSinks, scannedPorts } from './scan-sinks.js';
 
 export async function runScanCommand(targetArgs: string[], raw: Record<string, unknown>): Promise<number> {
   const f = raw as ScanFlags;
@@ -78,7 +78,8 @@ export async function runScanCommand(targetArgs: string[], raw: Record<string, u
     } else {
       scanner = await Scanner.prepare(targetArgs, options);
     }
-    const sinks = openSinks(f);
+    const html = { profile: scanner.profile, plugins: scanner.plugins.map((p) => ({ name: p.manifest.name, version: p.manifest.version, kind: p.manifest.kind, sha256: p.sha256 })) };
+    const sinks = openSinks(f, html, { ports: scannedPorts(scanner) });
     if (f.verbose) {
       say(`job ${scanner.jobId}, profile ${scanner.profile}, seed ${scanner.settings.seed}`);
       // what runs where: each plugin of the DAG and the ports it is called on
@@ -133,6 +134,8 @@ export async function runScanCommand(targetArgs: string[], raw: Record<string, u
     if (interrupted && sharded?.mode === 'queue') say(`scan ${scanner?.jobId} stays queued: continue it with --queue … --resume ${scanner?.jobId}`);
     if (interrupted && sharded?.mode === 'local') say(`finished shards are in ${sharded.stateFile}: continue with the same --resume ${sharded.stateFile}`);
     if (interrupted) return exitCodeForSignal(interrupted);
-    return failed.length > 0 ? 1 : 0;
+    // a distributed shard that failed for good is a failed part of the scan, as a failed node is
+    const failedShards = scanner && 'failedShards' in scanner ? scanner.failedShards : 0;
+    return failed.length > 0 || failedShards > 0 ? 1 : 0;
   }
 }

@@ -8,7 +8,7 @@ import { OUTPUT_FORMATS } from '../report/writer.js';
 import { DEFAULT_MAX_TARGETS } from '../targets/target-limit.js';
 import type { ScanOptions, ShownState } from '../scan/scan-options.js';
 import { intOption, numberOption, listOption, choiceOption } from './options.js';
-import { outputFileFormat } from './output-format.js';
+import { planOutputs } from './output-format.js';
 import { parseLimits, type PluginFlags } from './plugin-flags.js';
 
 const STATES: ShownState[] = ['open', 'closed', 'filtered'];
@@ -27,6 +27,8 @@ export interface ScanFlags extends PluginFlags {
   banner?: boolean;
   bannerTimeout?: string;
   output?: string;
+  /** --html FILE: the HTML report, besides the other outputs */
+  html?: string;
   format?: string;
   states?: string;
   seed?: string;
@@ -84,7 +86,7 @@ export function scanOptionsOf(f: ScanFlags): ScanOptions {
   const topPorts = f.topPorts !== undefined ? intOption('--top-ports', f.topPorts, 1000, 1, 65535) : undefined;
   // -o's format is a flag check too: nothing is opened before all of them pass
   const format = choiceOption('--format', f.format, OUTPUT_FORMATS);
-  if (f.output) outputFileFormat(f.output, format);
+  planOutputs(f, format);
   return {
     profile: f.profile,
     ports: f.ports,

@@ -19,7 +19,7 @@ import type { LoadedPlugin, PluginRuntime } from '../sandbox/index.js';
 import type { ScanOptions } from '../scan/scan-options.js';
 import { Scanner, type RunHooks, type ScanOutcome } from '../scan/scanner.js';
 import { planScan } from './plan-scan.js';
-import { decodePlan, decodeResult, encodePlan, encodeResult, VERSION, type ScanPlan, type ShardResult } from './protocol.js';
+import { decodePlan, decodeResult, encodePlan, encodeResult, EVALUATOR_KEYS, VERSION, type ScanPlan, type ShardResult } from './protocol.js';
 import { runTileWith, tileTargets } from './run-tile.js';
 import { sumSummaries } from './shard-summary.js';
 import { DEFAULT_SHARD_SIZE, tileProbes } from './tiles.js';
@@ -161,7 +161,8 @@ export class LocalShardedScan {
       events++;
       hooks.onEvent?.(withJobId(ev, plan.scanId));
     };
-    const kept: Record<string, unknown[]> = {};
+    // every key the evaluators may require, even when no shard brought any: their DAG must still check
+    const kept: Record<string, unknown[]> = Object.fromEntries(EVALUATOR_KEYS.map((k) => [k, []]));
     const take = (r: ShardResult): void => {
       if (this.#done.has(r.shard)) return;
       this.#done.set(r.shard, r);

@@ -20,7 +20,8 @@ export async function publishPlugins(redis: Redis, plugins: readonly LoadedPlugi
   for (const p of plugins) {
     const bytes = await readFile(p.path);
     if (sha256(bytes) !== p.sha256) throw new WasmapError('WASMAP_PLUGIN_LOAD', `plugin ${p.manifest.name}: ${p.path} changed since it was loaded; run the scan again`);
-    await redis.set(pluginKey(p.sha256), bytes, 'NX');
+    // overwritten, not NX: a copy corrupted or tampered with in Redis is healed by the next scan instead of failing every one
+    await redis.set(pluginKey(p.sha256), bytes);
   }
 }
 

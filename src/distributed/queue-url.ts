@@ -3,6 +3,7 @@
  * BullMQ connection options; a bad URL is one line, exit 2.
  */
 import type { ConnectionOptions } from 'bullmq';
+import { Redis } from 'ioredis';
 import { UsageError } from '../errors.js';
 
 export interface QueueTarget {
@@ -38,4 +39,23 @@ export function parseQueueUrl(url: string): QueueTarget {
   const shown = new URL(url);
   if (shown.password) shown.password = '***';
   return { connection, display: shown.toString() };
+}
+
+/**
+ * A plain client for the coordinator's own reads and writes, connected (or a
+ * one-line UsageError with the socket's reason). Its errors are kept, not
+ * thrown: ioredis reconnects on its own, and an unhandled 'error' would print
+ * a stack trace.
+ */
+export async function connectRedis(target: QueueTarget): Promise<Redis> {
+  const redis = new Redis({ ...target.connection, lazyConnect: true, maxRetriesPerRequest: 1 });
+  let last: Error | undefined;
+  redis.on('error', (e: Error) => (last = e));
+  try {
+    await redis.connect();
+    return redis;
+  } catch (e) {
+    redis.disconnect();
+    throw new UsageError(`--queue ${target.display}: cannot reach Redis (${(last ?? (e as Error)).message})`);
+  }
 }

@@ -20,8 +20,8 @@ import type { ScanOptions } from '../scan/scan-options.js';
 import { Scanner, type RunHooks, type ScanOutcome } from '../scan/scanner.js';
 import { PluginCache, pluginCacheDir, publishPlugins } from './plugin-bytes.js';
 import { pluginFilesFor, tileTargets } from './run-tile.js';
-import { decodePlan, decodeResult, encodePlan, planKey, SCAN_QUEUE, SHARD_QUEUE, shardJobId, VERSION, type ScanPlan, type ShardResult } from './protocol.js';
-import { parseQueueUrl, type QueueTarget } from './queue-url.js';
+import { decodePlan, decodeResult, encodePlan, EVALUATOR_KEYS, planKey, SCAN_QUEUE, SHARD_QUEUE, shardJobId, VERSION, type ScanPlan, type ShardResult } from './protocol.js';
+import { connectRedis, parseQueueUrl, type QueueTarget } from './queue-url.js';
 import { DEFAULT_SHARD_SIZE, tileProbes } from './tiles.js';
 import { planScan } from './plan-scan.js';
 import { sumSummaries } from './shard-summary.js';
@@ -58,6 +58,11 @@ export class QueuedScan {
     private readonly signal: AbortSignal | undefined,
     private readonly cleanup: (() => Promise<void>) | undefined,
   ) {}
+
+  /** shards that failed for good (each also an error event) */
+  get failedShards(): number {
+    return this.#failed.size;
+  }
 
   get scanId(): string {
     return this.plan.scanId;
@@ -97,13 +102,10 @@ export class QueuedScan {
     const attempts = q.attempts ?? 3;
     if (!Number.isInteger(attempts) || attempts < 1 || attempts > 100) throw new UsageError('--attempts must be 1-100');
     if (opts.dryRun) throw new UsageError('--dry-run and --queue: a dry run sends nothing; run it without --queue');
-    const redis = new Redis({ ...target.connection, lazyConnect: true, maxRetriesPerRequest: 1 });
+    const redis = await connectRedis(target);
     let scanner: Scanner | undefined;
     let cleanup: (() => Promise<void>) | undefined;
     try {
-      await redis.connect().catch((e: Error) => {
-        throw new UsageError(`--queue ${target.display}: cannot reach Redis (${e.message})`);
-      });
       let plan: ScanPlan;
       if (q.resume) {
         const text = await redis.get(planKey(q.resume));
@@ -151,7 +153,8 @@ export class QueuedScan {
       events++;
       hooks.onEvent?.(withJobId(ev, plan.scanId));
     };
-    const kept: Record<string, unknown[]> = {};
+    // every key the evaluators may require, even when no shard brought any (all failed): their DAG must still check
+    const kept: Record<string, unknown[]> = Object.fromEntries(EVALUATOR_KEYS.map((k) => [k, []]));
     const take = (r: ShardResult): void => {
       if (this.#done.has(r.shard) || this.#failed.has(r.shard)) return; // exactly once, whichever path saw it first
       this.#done.set(r.shard, r);
@@ -168,6 +171,9 @@ export class QueuedScan {
 
     const events$ = new QueueEvents(SHARD_QUEUE, { connection: this.target.connection });
     const shards = new Queue(SHARD_QUEUE, { connection: this.target.connection });
+    // Redis going away is waited out, not printed: both reconnect on their own and the sweep reads what was missed
+    events$.on('error', () => undefined);
+    shards.on('error', () => undefined);
     let wake: (() => void) | undefined;
     const poke = (): void => wake?.();
     const prefix = `${plan.scanId}-shard`;
@@ -214,14 +220,16 @@ export class QueuedScan {
     const open = this.plan.tiles.filter((t) => !this.#done.has(t.n) && !this.#failed.has(t.n));
     for (let i = 0; i < open.length; i += 200) {
       const batch = open.slice(i, i + 200);
-      const jobs = await Promise.all(batch.map((t) => Job.fromId(shards, shardJobId(this.plan.scanId, t.n))));
       await Promise.all(
-        jobs.map(async (job, k) => {
-          const n = batch[k]!.n;
+        batch.map(async ({ n }) => {
+          const id = shardJobId(this.plan.scanId, n);
+          // the state first, then the job: a job read while active and found completed a moment later has no return value yet
+          const state = await shards.getJobState(id);
+          if (state !== 'completed' && state !== 'failed') return;
+          const job = await Job.fromId(shards, id);
           if (!job) return;
-          const state = await job.getState();
           if (state === 'completed') take(decodeResult(String(job.returnvalue)));
-          else if (state === 'failed') fail(n, job.failedReason ?? 'failed');
+          else fail(n, job.failedReason ?? 'failed');
         }),
       );
     }
@@ -237,6 +245,7 @@ export class QueuedScan {
 /** The flow, added once: a resumed scan adds it again and BullMQ keeps the jobs that exist. */
 async function enqueue(target: QueueTarget, plan: ScanPlan, attempts: number): Promise<void> {
   const flow = new FlowProducer({ connection: target.connection });
+  flow.on('error', () => undefined); // a failed add throws below; the connection's own errors are not news
   try {
     await flow.add({
       name: 'scan',

@@ -15,7 +15,7 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { PluginRuntime } from '../sandbox/index.js';
 import { PluginCache, pluginCacheDir } from './plugin-bytes.js';
-import { decodePlan, encodeResult, planKey, SHARD_QUEUE, VERSION, WORKER_CLIENT_PREFIX, type ScanPlan } from './protocol.js';
+import { decodePlan, decodeResult, encodeResult, planKey, SHARD_QUEUE, VERSION, WORKER_CLIENT_PREFIX, type ScanPlan } from './protocol.js';
 import type { QueueTarget } from './queue-url.js';
 import { runTile } from './run-tile.js';
 
@@ -39,7 +39,8 @@ export interface RunningWorker {
   close(): Promise<void>;
 }
 
-const SLOTS_KEY = `wasmap:workers:v${VERSION}`;
+/** Live worker slots of this version (worker id → "slots:expiry ms"): the scan rate is split by their sum. */
+export const SLOTS_KEY = `wasmap:workers:v${VERSION}`;
 const HEARTBEAT_MS = 3000;
 const SLOT_TTL_MS = 10_000;
 
@@ -90,18 +91,17 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
     return p;
   };
 
+  const started = new WeakMap<Job, number>();
   const processor = async (job: Job<{ scanId: string; shard: number }>, _token?: string, signal?: AbortSignal): Promise<string> => {
     const { scanId, shard } = job.data;
     const { plan, runtime } = await planFor(scanId);
     const tile = plan.tiles[shard];
     if (!tile) throw new UnrecoverableError(`scan ${scanId} has no shard ${shard}`);
     const rate = plan.options.rate ? Math.max(1, Math.floor(plan.options.rate / (await slots()))) : 0;
-    const started = performance.now();
+    started.set(job, performance.now());
     o.onShard?.({ scanId, n: shard, status: 'started' });
     try {
-      const r = await runTile(plan, tile, { runtime, cache, rate, signal, worker: id });
-      o.onShard?.({ scanId, n: shard, status: 'done', open: r.summary.open, probes: r.summary.ports_probed, ms: Math.round(performance.now() - started) });
-      return encodeResult(r);
+      return encodeResult(await runTile(plan, tile, { runtime, cache, rate, signal, worker: id }));
     } catch (e) {
       o.onShard?.({ scanId, n: shard, status: 'failed', error: (e as Error).message });
       throw e;
@@ -118,6 +118,12 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
     name: id,
   });
   worker.on('error', (e) => o.onNote?.(`queue: ${e.message}`));
+  // "done" only once BullMQ took the result: a late completion after a lost lock is refused (an error above), not done
+  worker.on('completed', (job: Job<{ scanId: string; shard: number }>, value: string) => {
+    const at = started.get(job);
+    const { summary } = decodeResult(value); // the value this worker's processor just encoded
+    o.onShard?.({ scanId: job.data.scanId, n: job.data.shard, status: 'done', open: summary.open, probes: summary.ports_probed, ms: at === undefined ? undefined : Math.round(performance.now() - at) });
+  });
   await worker.waitUntilReady();
 
   return {

@@ -1,8 +1,9 @@
 /**
  * Event writers for every output format. Writers stream (JSONL and CSV write
- * each event at once, JSON writes one array incrementally) except the table,
- * which groups by host and is written at close. A closed pipe (`| head`) ends
- * output quietly instead of crashing the scan.
+ * each event at once, JSON writes one array incrementally) except the table
+ * and nmap's formats, which group by host and are written at close (nmap's
+ * write their header at once). A closed pipe (`| head`) ends output quietly
+ * instead of crashing the scan.
  */
 import type { Writable } from 'node:stream';
 import type { ScanEvent } from '../model/event.js';
@@ -10,8 +11,13 @@ import type { ScanSummary } from './summary.js';
 import { toJson } from './encode.js';
 import { csvHeader, csvRow } from './csv.js';
 import { renderTable } from './table.js';
+import { htmlWriter, type HtmlReportMeta } from './html/writer.js';
+import type { NmapRun } from './nmap-run.js';
+import { nmapXmlBody, nmapXmlHead } from './nmap-xml.js';
+import { nmapNormalBody, nmapNormalHead } from './nmap-normal.js';
+import { nmapGrepBody, nmapGrepHead } from './nmap-grep.js';
 
-export const OUTPUT_FORMATS = ['table', 'jsonl', 'json', 'csv'] as const;
+export const OUTPUT_FORMATS = ['table', 'jsonl', 'json', 'csv', 'html', 'nmap-xml', 'nmap-normal', 'nmap-grep'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 export interface EventWriter {
@@ -22,7 +28,18 @@ export interface EventWriter {
 export interface WriterOptions {
   /** terminal width for the table */
   columns?: number;
+  /** what the HTML report's header says besides the events (profile, plugins) */
+  html?: HtmlReportMeta;
+  /** the command line, start time and ports, for nmap's formats */
+  run?: NmapRun;
 }
+
+/** nmap's formats: a header at once, the hosts at close. */
+const NMAP = {
+  'nmap-xml': { head: nmapXmlHead, body: nmapXmlBody },
+  'nmap-normal': { head: nmapNormalHead, body: nmapNormalBody },
+  'nmap-grep': { head: nmapGrepHead, body: nmapGrepBody },
+} as const;
 
 export function createWriter(format: OutputFormat, out: Writable, opts: WriterOptions = {}): EventWriter {
   let broken = false;
@@ -70,13 +87,32 @@ export function createWriter(format: OutputFormat, out: Writable, opts: WriterOp
         },
       };
     }
+    case 'html':
+      return htmlWriter(put, end, opts.html);
+    case 'nmap-xml':
+    case 'nmap-normal':
+    case 'nmap-grep': {
+      const nmap = NMAP[format];
+      const run = opts.run ?? {};
+      const start = run.start ?? Date.now();
+      put(nmap.head(run, start));
+      const events: ScanEvent[] = [];
+      return {
+        write: (ev) => void events.push(ev),
+        close(summary) {
+          put(nmap.body(events, summary, start));
+          return end();
+        },
+      };
+    }
   }
 }
 
 /** The format implied by an output file's extension, if any. */
 export function formatFromPath(path: string): OutputFormat | undefined {
-  const m = /\.(jsonl|ndjson|json|csv|txt)$/i.exec(path);
+  const m = /\.(jsonl|ndjson|json|csv|txt|html|xml|nmap|gnmap)$/i.exec(path);
   if (!m) return undefined;
   const ext = m[1]!.toLowerCase();
-  return ext === 'ndjson' ? 'jsonl' : ext === 'txt' ? 'table' : (ext as OutputFormat);
+  const named: Record<string, OutputFormat> = { ndjson: 'jsonl', txt: 'table', xml: 'nmap-xml', nmap: 'nmap-normal', gnmap: 'nmap-grep' };
+  return named[ext] ?? (ext as OutputFormat);
 }

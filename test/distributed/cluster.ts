@@ -4,7 +4,7 @@
  * with, and the shard states BullMQ keeps in Redis.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Job, Queue } from 'bullmq';
@@ -14,7 +14,8 @@ import { SHARD_QUEUE, shardJobId } from '../../src/distributed/protocol.js';
 /** Shared by every run (and every test file): the Asyncify cache stays warm (a cold one costs ~40 s). */
 export const CACHE_HOME = join(tmpdir(), 'wasmap-distributed-cache');
 mkdirSync(CACHE_HOME, { recursive: true });
-const EMPTY = mkdtempSync(join(tmpdir(), 'wasmap-distributed-xdg-'));
+/** Stays empty: no installed plugins, no user config. */
+const EMPTY = join(tmpdir(), 'wasmap-distributed-xdg');
 
 export function env(extra: Record<string, string> = {}): Record<string, string> {
   return { XDG_CACHE_HOME: CACHE_HOME, XDG_DATA_HOME: join(EMPTY, 'data'), XDG_CONFIG_HOME: join(EMPTY, 'config'), WASMAP_PLUGIN_PATH: '', NO_COLOR: '1', ...extra };

@@ -38,9 +38,17 @@ export class RedisInstance {
 
   /** Starts redis-server and waits until it answers PING. */
   static async start(o: { aof?: boolean } = {}): Promise<RedisInstance> {
-    const r = new RedisInstance(await freePort(), mkdtempSync(join(tmpdir(), 'wasmap-redis-')), o.aof ?? false);
-    await r.#launch();
-    return r;
+    // the free port can be taken between our probe and redis' bind: then another one (3 tries)
+    for (let tries = 1; ; tries++) {
+      const r = new RedisInstance(await freePort(), mkdtempSync(join(tmpdir(), 'wasmap-redis-')), o.aof ?? false);
+      try {
+        await r.#launch();
+        return r;
+      } catch (e) {
+        await r.close();
+        if (tries === 3) throw e;
+      }
+    }
   }
 
   get url(): string {
