@@ -1,9 +1,10 @@
 /**
  * `wasmap report`: a saved scan rendered again without scanning. The JSONL
  * of a real loopback scan goes back out unchanged, its banner bytes render
- * in the table as during the scan, a corrupt line is skipped with a warning
+ * in the table as during the scan, its nmap XML validates against nmap's DTD, a corrupt line is skipped with a warning
  * naming it, and bad input is one line, exit 2.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,6 +42,16 @@ describe('wasmap report', () => {
     expect(table.code, table.stderr).toBe(0);
     expect(table.stdout).toMatch(new RegExp(`${greeter.port}/tcp\\s+open\\s+\\S+\\s+HELLO from the report test`));
     expect(table.stdout).toMatch(/\/tcp\s+closed/);
+
+    // the nmap and HTML renderings of a saved scan are as valid as a live scan's
+    const xml = join(tmp, 'again.xml');
+    expect((await runCli(['report', saved, '-o', xml])).code).toBe(0);
+    const lint = spawnSync('xmllint', ['--noout', '--dtdvalid', '/usr/share/nmap/nmap.dtd', xml], { encoding: 'utf8' });
+    expect(lint.status, lint.stderr).toBe(0);
+    expect(readFileSync(xml, 'utf8')).toContain(`portid="${greeter.port}"`);
+    const html = await runCli(['report', saved, '-f', 'html']);
+    expect(html.code, html.stderr).toBe(0);
+    expect(html.stdout.trimEnd().endsWith('</html>')).toBe(true);
 
     const out = join(tmp, 'again.csv');
     const csv = await runCli(['report', saved, '-o', out]);
