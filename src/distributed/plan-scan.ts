@@ -5,6 +5,7 @@
  * one that can resume.
  */
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { bundledPluginDir } from '../modules/plugins/plugin-set.js';
@@ -35,9 +36,18 @@ export function planScan(scanner: Scanner, targets: string[], opts: ScanOptions,
     targets: tp.set.toPlain(),
     ports,
     options: { ...shardOptions(opts), seed: scanner.settings.seed },
-    plugins: scanner.plugins.map((p) => ({ name: p.manifest.name, version: p.manifest.version, sha256: p.sha256, role: roleOf(p) })),
+    plugins: scanner.plugins.map((p) => ({ name: p.manifest.name, version: p.manifest.version, sha256: p.sha256, role: roleOf(p), ...signatureOf(p) })),
     evaluators: scanner.evaluators,
     tiles: planTiles(tp.set.size, ports.length, shardSize),
     command: command ?? `wasmap scan ${targets.join(' ')}`,
   };
+}
+
+/** An installed plugin's signature (kept beside its file in the store) travels with it, for workers that require one. */
+function signatureOf(p: LoadedPlugin): { signature?: string } {
+  try {
+    return { signature: readFileSync(`${p.path}.minisig`, 'utf8') };
+  } catch {
+    return {};
+  }
 }

@@ -36,7 +36,7 @@ export interface ScanPlan {
   ports: number[];
   options: ShardOptions;
   /** every plugin the coordinator loaded, by content: `bundled` ones fill the profile's nodes, `given` ones get nodes of their own */
-  plugins: { name: string; version: string; sha256: string; role: 'bundled' | 'given' }[];
+  plugins: { name: string; version: string; sha256: string; role: 'bundled' | 'given'; signature?: string }[];
   /** modules the coordinator runs itself, on every shard's results (evaluators) */
   evaluators: string[];
   tiles: Tile[];

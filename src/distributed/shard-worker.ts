@@ -18,6 +18,9 @@ import { PluginCache, pluginCacheDir } from './plugin-bytes.js';
 import { decodePlan, decodeResult, encodeResult, planKey, SHARD_QUEUE, VERSION, WORKER_CLIENT_PREFIX, type ScanPlan } from './protocol.js';
 import type { QueueTarget } from './queue-url.js';
 import { runTile } from './run-tile.js';
+import { checkPlanPlugins, workerPolicy } from './worker-policy.js';
+import { storePaths, type StorePaths } from '../store/paths.js';
+import { readFile } from 'node:fs/promises';
 
 export interface WorkerOptions {
   queue: QueueTarget;
@@ -28,6 +31,8 @@ export interface WorkerOptions {
   /** how long a shard's lock lasts without renewal: a dead worker's shards move on after about this (default 30 s) */
   lockMs?: number;
   cacheDir?: string;
+  /** where this worker's plugin-store policy (config.toml) is read (default: the XDG paths) */
+  storePaths?: StorePaths;
   /** a shard started, finished or failed (progress lines) */
   onShard?: (s: { scanId: string; n: number; status: 'started' | 'done' | 'failed'; open?: number; probes?: number; ms?: number; error?: string }) => void;
   /** Redis went away or came back, a lock was lost */
@@ -53,6 +58,7 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
   redis.on('error', () => undefined); // reconnects on its own; BullMQ reports the outage
   const cache = new PluginCache(redis, o.cacheDir ?? pluginCacheDir());
   const plans = new Map<string, Promise<{ plan: ScanPlan; runtime: PluginRuntime }>>();
+  const policy = await workerPolicy(o.storePaths ?? storePaths());
 
   const heartbeat = async (): Promise<void> => {
     await redis.hset(SLOTS_KEY, id, `${concurrency}:${Date.now() + SLOT_TTL_MS}`).catch(() => undefined);
@@ -81,6 +87,8 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
         if (!text) throw new UnrecoverableError(`scan ${scanId} has no plan in Redis`);
         const plan = decodePlan(text);
         if (plan.version !== VERSION) throw new UnrecoverableError(`scan ${scanId} was planned by wasmap ${plan.version}; this worker is ${VERSION}`);
+        // this worker's own store policy, where it has one: revocations, and signatures it requires
+        await checkPlanPlugins(plan, policy, async (p) => readFile(await cache.file(p.name, p.sha256)));
         const { PluginRuntime } = await import('../sandbox/index.js');
         const runtime = new PluginRuntime({ limits: plan.options.pluginLimits ?? {}, allowNet: plan.options.allowNet ?? [] });
         return { plan: { ...plan, options: { ...plan.options, pluginLimits: undefined, allowNet: undefined, workers: o.workers ?? plan.options.workers } }, runtime };
