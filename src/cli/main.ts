@@ -117,7 +117,7 @@ function buildProgram(): Command {
     .command('worker')
     .description('take shards of distributed scans from Redis and run them (see docs/distributed.md)')
     .requiredOption('--queue <url>', 'redis://HOST:PORT[/DB] (rediss:// for TLS)')
-    .option('--concurrency <n>', 'shards at once (default 1)')
+    .option('--concurrency <n>', 'shards at once (default 2)')
     .option('--workers <n>', 'scanner threads per shard (default: one per core)')
     .option('--lock-ms <ms>', 'how long a shard is held without renewal before another worker may take it over (default 30000)')
     .option('-q, --quiet', 'no line per shard on stderr')

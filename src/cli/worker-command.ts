@@ -12,7 +12,7 @@ export async function runWorkerCommand(opts: Record<string, unknown>): Promise<n
   try {
     const { parseQueueUrl } = await import('../distributed/queue-url.js');
     const queue = parseQueueUrl(String(opts.queue));
-    const concurrency = intOption('--concurrency', opts.concurrency as string | undefined, 1, 1, 1024);
+    const concurrency = intOption('--concurrency', opts.concurrency as string | undefined, 2, 1, 1024);
     const workers = opts.workers !== undefined ? intOption('--workers', opts.workers as string, 1, 0, 256) : undefined;
     const lockMs = intOption('--lock-ms', opts.lockMs as string | undefined, 30_000, 1000, 3_600_000);
     const { startWorker } = await import('../distributed/shard-worker.js');

@@ -20,13 +20,19 @@ import type { ScanOptions } from '../scan/scan-options.js';
 import { Scanner, type RunHooks, type ScanOutcome } from '../scan/scanner.js';
 import { planScan } from './plan-scan.js';
 import { decodePlan, decodeResult, encodePlan, encodeResult, EVALUATOR_KEYS, VERSION, type ScanPlan, type ShardResult } from './protocol.js';
-import { runTileWith, tileTargets } from './run-tile.js';
+import { preloadPlan, runTile, tileTargets } from './run-tile.js';
+import type { LoadedPluginSource } from '../store/live-plugins.js';
+import { join } from 'node:path';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { sumSummaries } from './shard-summary.js';
 import { DEFAULT_SHARD_SIZE, tileProbes } from './tiles.js';
 
 interface PluginFiles {
   given: string[];
   bundledDir: string;
+  /** sha256 → the file it was loaded from */
+  paths: Record<string, string>;
 }
 
 interface StateHeader {
@@ -71,6 +77,8 @@ export class LocalShardedScan {
   #ran = false;
   readonly #started = performance.now();
   readonly #done = new Map<number, ShardResult>();
+  #plugins: LoadedPluginSource | undefined;
+  #noBundled: string | undefined;
 
   private constructor(
     readonly plan: ScanPlan,
@@ -135,7 +143,11 @@ export class LocalShardedScan {
     } else {
       scanner = await Scanner.prepare(targets, opts);
       plan = planScan(scanner, targets, opts, shardSize, o.command);
-      files = { given: scanner.plugins.filter((p) => !plan.plugins.some((x) => x.sha256 === p.sha256 && x.role === 'bundled')).map((p) => p.path), bundledDir: bundledPluginDir() };
+      files = {
+        given: scanner.plugins.filter((p) => !plan.plugins.some((x) => x.sha256 === p.sha256 && x.role === 'bundled')).map((p) => p.path),
+        bundledDir: bundledPluginDir(),
+        paths: Object.fromEntries(scanner.plugins.map((p) => [p.sha256, p.path])),
+      };
       const header: StateHeader = { wasmap_scan_state: 1, plan: JSON.parse(encodePlan(plan)), files };
       await writeFile(o.stateFile, `${JSON.stringify(header)}\n`, { flag: 'wx' }).catch((e: NodeJS.ErrnoException) => {
         throw new UsageError(`--resume ${o.stateFile}: cannot write it (${e.code ?? e.message})`);
@@ -171,13 +183,15 @@ export class LocalShardedScan {
       this.o.onShard?.({ n: r.shard, done: this.#done.size, total: plan.tiles.length });
     };
     for (const r of this.previous) take(r);
-    const options = { ...plan.options, pluginLimits: undefined, allowNet: undefined };
     for (const tile of plan.tiles) {
       if (signal?.aborted) break;
       if (this.#done.has(tile.n)) continue;
       let r: ShardResult;
       try {
-        r = await runTileWith({ ...plan, options }, tile, this.files, { runtime: this.runtime, rate: plan.options.rate ?? 0, signal, worker: 'local' });
+        // loaded once, checked against the plan's hashes (a file changed since the scan started is refused)
+        this.#plugins ??= await preloadPlan(plan, this.runtime, (p) => readFile(this.files.paths[p.sha256] ?? join(this.files.bundledDir, `${p.name}.wasm`)));
+        this.#noBundled ??= await mkdtemp(join(tmpdir(), 'wasmap-no-bundled-'));
+        r = await runTile(plan, tile, { plugins: this.#plugins, noBundled: this.#noBundled, rate: plan.options.rate ?? 0, signal, worker: 'local' });
       } catch (e) {
         if (signal?.aborted) break; // stopped while the shard set up: it runs again on resume
         throw e;
@@ -196,6 +210,7 @@ export class LocalShardedScan {
   async close(): Promise<void> {
     await this.scanner.close();
     await this.runtime.close();
+    if (this.#noBundled) await rm(this.#noBundled, { recursive: true, force: true });
   }
 }
 

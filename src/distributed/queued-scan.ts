@@ -183,9 +183,11 @@ export class QueuedScan {
       try {
         take(decodeResult(typeof returnvalue === 'string' ? returnvalue : String(returnvalue)));
       } catch {
-        // a value that does not decode is read again by the sweep below
+        poke(); // a value that does not decode is read again by the sweep
+        return;
       }
-      poke();
+      // the sweep reads every unfinished shard: run it when all are in, not per shard (that cost grew with shards²)
+      if (this.#done.size + this.#failed.size >= total) poke();
     });
     events$.on('failed', ({ jobId }) => {
       if (shardOf(jobId) !== undefined) poke();

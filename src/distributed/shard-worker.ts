@@ -17,14 +17,16 @@ import type { PluginRuntime } from '../sandbox/index.js';
 import { PluginCache, pluginCacheDir } from './plugin-bytes.js';
 import { decodePlan, decodeResult, encodeResult, planKey, SHARD_QUEUE, VERSION, WORKER_CLIENT_PREFIX, type ScanPlan } from './protocol.js';
 import type { QueueTarget } from './queue-url.js';
-import { runTile } from './run-tile.js';
+import { preloadPlan, runTile } from './run-tile.js';
+import type { LoadedPluginSource } from '../store/live-plugins.js';
+import { join } from 'node:path';
 import { checkPlanPlugins, workerPolicy } from './worker-policy.js';
 import { storePaths, type StorePaths } from '../store/paths.js';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 
 export interface WorkerOptions {
   queue: QueueTarget;
-  /** shards at once (default 1) */
+  /** shards at once (default 2) */
   concurrency?: number;
   /** scanner threads per shard (default one per core) */
   workers?: number;
@@ -51,13 +53,17 @@ const SLOT_TTL_MS = 10_000;
 
 export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
   const id = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  const concurrency = o.concurrency ?? 1;
+  // two shards at once: one's slow tail (banners, plugins waiting on a reply) overlaps the next one's probes
+  const concurrency = o.concurrency ?? 2;
   const lockMs = o.lockMs ?? 30_000;
   // its own connection, named so a coordinator can tell which versions listen
   const redis = new Redis({ ...o.queue.connection, connectionName: `${WORKER_CLIENT_PREFIX}${VERSION}:${id}` });
   redis.on('error', () => undefined); // reconnects on its own; BullMQ reports the outage
   const cache = new PluginCache(redis, o.cacheDir ?? pluginCacheDir());
-  const plans = new Map<string, Promise<{ plan: ScanPlan; runtime: PluginRuntime }>>();
+  const plans = new Map<string, Promise<{ plan: ScanPlan; runtime: PluginRuntime; plugins: LoadedPluginSource }>>();
+  // the profile's plugins come from the plan only: an empty folder stands for this machine's bundled ones
+  const noBundled = join(cache.dir, 'no-bundled-plugins');
+  await mkdir(noBundled, { recursive: true });
   const policy = await workerPolicy(o.storePaths ?? storePaths());
 
   const heartbeat = async (): Promise<void> => {
@@ -79,7 +85,7 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
   };
 
   // one plugin runtime per scan: its limits and network grants are the scan's
-  const planFor = (scanId: string): Promise<{ plan: ScanPlan; runtime: PluginRuntime }> => {
+  const planFor = (scanId: string): Promise<{ plan: ScanPlan; runtime: PluginRuntime; plugins: LoadedPluginSource }> => {
     let p = plans.get(scanId);
     if (!p) {
       p = (async () => {
@@ -91,7 +97,14 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
         await checkPlanPlugins(plan, policy, async (p) => readFile(await cache.file(p.name, p.sha256)));
         const { PluginRuntime } = await import('../sandbox/index.js');
         const runtime = new PluginRuntime({ limits: plan.options.pluginLimits ?? {}, allowNet: plan.options.allowNet ?? [] });
-        return { plan: { ...plan, options: { ...plan.options, pluginLimits: undefined, allowNet: undefined, workers: o.workers ?? plan.options.workers } }, runtime };
+        try {
+          // loaded once for the scan from hash-checked bytes; every shard borrows them
+          const plugins = await preloadPlan(plan, runtime, async (p) => readFile(await cache.file(p.name, p.sha256)));
+          return { plan: { ...plan, options: { ...plan.options, workers: o.workers ?? plan.options.workers } }, runtime, plugins };
+        } catch (e) {
+          await runtime.close();
+          throw e;
+        }
       })();
       p.catch(() => plans.delete(scanId));
       plans.set(scanId, p);
@@ -102,14 +115,15 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
   const started = new WeakMap<Job, number>();
   const processor = async (job: Job<{ scanId: string; shard: number }>, _token?: string, signal?: AbortSignal): Promise<string> => {
     const { scanId, shard } = job.data;
-    const { plan, runtime } = await planFor(scanId);
-    const tile = plan.tiles[shard];
-    if (!tile) throw new UnrecoverableError(`scan ${scanId} has no shard ${shard}`);
-    const rate = plan.options.rate ? Math.max(1, Math.floor(plan.options.rate / (await slots()))) : 0;
     started.set(job, performance.now());
     o.onShard?.({ scanId, n: shard, status: 'started' });
     try {
-      return encodeResult(await runTile(plan, tile, { runtime, cache, rate, signal, worker: id }));
+      // a plan or plugin this worker refuses fails each shard with its one line
+      const { plan, plugins } = await planFor(scanId);
+      const tile = plan.tiles[shard];
+      if (!tile) throw new UnrecoverableError(`scan ${scanId} has no shard ${shard}`);
+      const rate = plan.options.rate ? Math.max(1, Math.floor(plan.options.rate / (await slots()))) : 0;
+      return encodeResult(await runTile(plan, tile, { plugins, noBundled, rate, signal, worker: id }));
     } catch (e) {
       o.onShard?.({ scanId, n: shard, status: 'failed', error: (e as Error).message });
       throw e;

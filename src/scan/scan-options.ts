@@ -1,7 +1,7 @@
 /** What a scan is asked to do: the library's `scan()` options, and what the CLI's flags become. */
 import type { LogRecord } from '../engine/dag-executor.js';
 import type { Limits, PluginRuntime } from '../sandbox/index.js';
-import type { InstalledPlugins } from '../store/live-plugins.js';
+import type { LoadedPluginSource } from '../store/live-plugins.js';
 import type { StorePaths } from '../store/paths.js';
 
 export type ShownState = 'open' | 'closed' | 'filtered';
@@ -71,7 +71,7 @@ export interface ScanOptions {
    * its versions current at `prepare` on its runtime, which the Scanner leaves open (set pluginLimits and
    * allowNet on that runtime: with `installed` they are refused here); `storePaths` is then unused
    */
-  installed?: InstalledPlugins;
+  installed?: LoadedPluginSource;
   /** a plugin that does not load (or a bundled one not built) stops the scan instead of being left out */
   strictPlugins?: boolean;
   /** where the profile's bundled plugins are read (default: the ones `npm run build` made; a distributed worker: those its coordinator sent) */

@@ -38,10 +38,10 @@ export async function loadScanPlugins(dag: Dag, registry: ModuleRegistry, profil
   if ((o.installed || o.runtime) && (o.pluginLimits !== undefined || (o.allowNet ?? []).length > 0))
     throw new UsageError('pluginLimits and allowNet belong to the runtime of `installed` or `runtime` (PluginRuntime options), not to one scan');
   // installed plugins join the profiles that run plugins, as bundled ones do (`ports` stays a bare port scan)
-  const useInstalled = o.installedPlugins !== false && profileRunsPlugins;
+  const useInstalled = o.installedPlugins !== false && (profileRunsPlugins || o.installed?.everyProfile === true);
   // the store is read first: a broken plugins.lock or config.toml is one line before anything loads or is sent
   const store = useInstalled && !o.installed ? await readStore(o.storePaths ?? storePaths()) : undefined;
-  if (!profileRunsPlugins && given.length === 0) return { dag, plugins: [], refused: [], release: NOTHING };
+  if (!profileRunsPlugins && given.length === 0 && !(useInstalled && o.installed)) return { dag, plugins: [], refused: [], release: NOTHING };
   // The sandbox (binaryen, workers) loads only when a plugin is asked for.
   const runtime = o.runtime ?? o.installed?.runtime ?? new (await import('../sandbox/index.js')).PluginRuntime({ limits: o.pluginLimits ?? {}, allowNet: o.allowNet ?? [] });
   const lease = useInstalled ? o.installed?.acquire() : undefined;

@@ -56,6 +56,18 @@ export interface InstalledLease {
   release(): void;
 }
 
+/**
+ * Plugins already loaded in a runtime the caller keeps, lent to one scan at
+ * a time: the live installed set, or a distributed worker's plugins of one
+ * scan (loaded once, run by every shard).
+ */
+export interface LoadedPluginSource {
+  readonly runtime: PluginRuntime;
+  acquire(): InstalledLease;
+  /** run in every profile (a worker's plugins are the scan's own), not only in those that run plugins */
+  readonly everyProfile?: boolean;
+}
+
 /** Events closer together than this become one reload (an install renames a blob, then the lock). */
 const DEBOUNCE_MS = 50;
 
@@ -68,7 +80,7 @@ function warn(message: string): void {
   process.emitWarning(message, { code: 'WASMAP_STORE' });
 }
 
-export class InstalledPlugins {
+export class InstalledPlugins implements LoadedPluginSource {
   readonly runtime: PluginRuntime;
   readonly paths: StorePaths;
   readonly #opts: LiveOptions;
