@@ -10,23 +10,20 @@
  * per finished shard (base64 msgpack, as a queued shard's result).
  */
 import { existsSync } from 'node:fs';
-import { appendFile, open, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { UsageError } from '../errors.js';
-import { withJobId, type ScanEvent } from '../model/event.js';
-import type { ProgressReading } from '../modules/builtin/progress-board.js';
 import { bundledPluginDir } from '../modules/plugins/plugin-set.js';
-import type { LoadedPlugin, PluginRuntime } from '../sandbox/index.js';
+import type { PluginRuntime } from '../sandbox/index.js';
 import type { ScanOptions } from '../scan/scan-options.js';
 import { Scanner, type RunHooks, type ScanOutcome } from '../scan/scanner.js';
-import { planScan } from './plan-scan.js';
-import { decodePlan, decodeResult, encodePlan, encodeResult, EVALUATOR_KEYS, VERSION, type ScanPlan, type ShardResult } from './protocol.js';
-import { preloadPlan, runTile, tileTargets } from './run-tile.js';
 import type { LoadedPluginSource } from '../store/live-plugins.js';
-import { join } from 'node:path';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { sumSummaries } from './shard-summary.js';
-import { DEFAULT_SHARD_SIZE, tileProbes } from './tiles.js';
+import { planScan } from './plan-scan.js';
+import { decodePlan, decodeResult, encodePlan, encodeResult, VERSION, type ScanPlan, type ShardResult } from './protocol.js';
+import { preloadPlan, runTile, tileTargets } from './run-tile.js';
+import { ShardedScan } from './sharded-scan.js';
+import { DEFAULT_SHARD_SIZE } from './tiles.js';
 
 interface PluginFiles {
   given: string[];
@@ -73,52 +70,25 @@ async function readState(file: string): Promise<{ plan: ScanPlan; files: PluginF
   return { plan, files: header.files, done };
 }
 
-export class LocalShardedScan {
-  #ran = false;
-  readonly #started = performance.now();
-  readonly #done = new Map<number, ShardResult>();
+export class LocalShardedScan extends ShardedScan {
   #plugins: LoadedPluginSource | undefined;
   #noBundled: string | undefined;
 
   private constructor(
-    readonly plan: ScanPlan,
+    plan: ScanPlan,
     private readonly files: PluginFiles,
-    private readonly scanner: Scanner,
+    scanner: Scanner,
     private readonly previous: ShardResult[],
     private readonly runtime: PluginRuntime,
     private readonly o: LocalShardOptions,
     private readonly signal: AbortSignal | undefined,
-  ) {}
-
-  get jobId(): string {
-    return this.plan.scanId;
-  }
-
-  get profile(): string {
-    return this.scanner.profile;
-  }
-
-  get settings(): Scanner['settings'] {
-    return this.scanner.settings;
-  }
-
-  get plugins(): readonly LoadedPlugin[] {
-    return this.scanner.plugins;
+  ) {
+    super(plan, scanner);
   }
 
   /** shards finished in an earlier run of this state file */
   get resumed(): number {
     return this.previous.length;
-  }
-
-  progress(): ProgressReading {
-    let completed = 0;
-    let open = 0;
-    for (const r of this.#done.values()) {
-      completed += tileProbes(this.plan.tiles[r.shard]!);
-      open += r.summary.open;
-    }
-    return { phase: 'shards', completed, total: this.plan.tiles.reduce((s, t) => s + tileProbes(t), 0), open };
   }
 
   static async prepare(targets: string[], opts: ScanOptions, o: LocalShardOptions): Promise<LocalShardedScan> {
@@ -164,28 +134,16 @@ export class LocalShardedScan {
   }
 
   async run(hooks: RunHooks = {}): Promise<ScanOutcome> {
-    if (this.#ran) throw new UsageError('a LocalShardedScan runs once');
-    this.#ran = true;
+    this.begin(hooks);
     const signal = hooks.signal ?? this.signal;
     const plan = this.plan;
-    let events = 0;
-    const emit = (ev: ScanEvent): void => {
-      events++;
-      hooks.onEvent?.(withJobId(ev, plan.scanId));
-    };
-    // every key the evaluators may require, even when no shard brought any: their DAG must still check
-    const kept: Record<string, unknown[]> = Object.fromEntries(EVALUATOR_KEYS.map((k) => [k, []]));
     const take = (r: ShardResult): void => {
-      if (this.#done.has(r.shard)) return;
-      this.#done.set(r.shard, r);
-      for (const ev of r.events) emit(ev);
-      for (const [k, items] of Object.entries(r.kept)) (kept[k] ??= []).push(...items);
-      this.o.onShard?.({ n: r.shard, done: this.#done.size, total: plan.tiles.length });
+      if (this.take(r)) this.o.onShard?.({ n: r.shard, done: this.done.size, total: plan.tiles.length });
     };
     for (const r of this.previous) take(r);
     for (const tile of plan.tiles) {
       if (signal?.aborted) break;
-      if (this.#done.has(tile.n)) continue;
+      if (this.done.has(tile.n)) continue;
       let r: ShardResult;
       try {
         // loaded once, checked against the plan's hashes (a file changed since the scan started is refused)
@@ -201,10 +159,7 @@ export class LocalShardedScan {
       await appendDurably(this.o.stateFile, `${encodeResult(r)}\n`);
       take(r);
     }
-    let evaluated: ScanOutcome | undefined;
-    if (!signal?.aborted && plan.evaluators.length > 0) evaluated = await this.scanner.evaluate(kept, { onEvent: emit, onLog: hooks.onLog, signal });
-    const summary = sumSummaries(plan, this.#done, evaluated?.summary, plan.scanId, events, performance.now() - this.#started);
-    return { summary, nodes: evaluated?.nodes ?? [], failed: evaluated?.failed ?? [], kept: {} };
+    return this.finish(signal);
   }
 
   async close(): Promise<void> {

@@ -13,19 +13,16 @@
 import { FlowProducer, Job, Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { UsageError, WasmapError } from '../errors.js';
-import { withJobId, type ScanEvent } from '../model/event.js';
-import type { ProgressReading } from '../modules/builtin/progress-board.js';
-import type { LoadedPlugin } from '../sandbox/index.js';
 import type { ScanOptions } from '../scan/scan-options.js';
 import { Scanner, type RunHooks, type ScanOutcome } from '../scan/scanner.js';
 import { PluginCache, pluginCacheDir, publishPlugins } from './plugin-bytes.js';
 import { pluginFilesFor, tileTargets } from './run-tile.js';
-import { decodePlan, decodeResult, encodePlan, EVALUATOR_KEYS, planKey, SCAN_QUEUE, SHARD_QUEUE, shardJobId, VERSION, type ScanPlan, type ShardResult } from './protocol.js';
+import { decodePlan, decodeResult, encodePlan, planKey, SCAN_QUEUE, SHARD_QUEUE, shardJobId, VERSION, type ScanPlan, type ShardResult } from './protocol.js';
 import { connectRedis, parseQueueUrl, type QueueTarget } from './queue-url.js';
-import { DEFAULT_SHARD_SIZE, tileProbes } from './tiles.js';
+import { DEFAULT_SHARD_SIZE } from './tiles.js';
 import { planScan } from './plan-scan.js';
-import { sumSummaries } from './shard-summary.js';
 import { checkWorkerVersions } from './worker-versions.js';
+import { ShardedScan } from './sharded-scan.js';
 
 export interface QueueScanOptions {
   /** redis://HOST:PORT[/DB] */
@@ -42,57 +39,21 @@ export interface QueueScanOptions {
   onShard?: (s: { n: number; status: 'done' | 'failed'; worker?: string; error?: string; done: number; total: number }) => void;
 }
 
-export class QueuedScan {
-  #ran = false;
-  readonly #started = performance.now();
-  #done = new Map<number, ShardResult>();
-  #failed = new Map<number, string>();
-
+export class QueuedScan extends ShardedScan {
   private constructor(
-    readonly plan: ScanPlan,
-    /** the local side: evaluators (and the plugins checked at prepare) */
-    private readonly scanner: Scanner,
+    plan: ScanPlan,
+    scanner: Scanner,
     private readonly target: QueueTarget,
     private readonly redis: Redis,
     private readonly q: QueueScanOptions,
     private readonly signal: AbortSignal | undefined,
     private readonly cleanup: (() => Promise<void>) | undefined,
-  ) {}
-
-  /** shards that failed for good (each also an error event) */
-  get failedShards(): number {
-    return this.#failed.size;
+  ) {
+    super(plan, scanner);
   }
 
   get scanId(): string {
     return this.plan.scanId;
-  }
-
-  get jobId(): string {
-    return this.plan.scanId;
-  }
-
-  get profile(): string {
-    return this.scanner.profile;
-  }
-
-  get settings(): Scanner['settings'] {
-    return this.scanner.settings;
-  }
-
-  get plugins(): readonly LoadedPlugin[] {
-    return this.scanner.plugins;
-  }
-
-  progress(): ProgressReading {
-    let completed = 0;
-    let open = 0;
-    for (const r of this.#done.values()) {
-      completed += tileProbes(this.plan.tiles[r.shard]!);
-      open += r.summary.open;
-    }
-    for (const n of this.#failed.keys()) completed += tileProbes(this.plan.tiles[n]!);
-    return { phase: 'shards', completed, total: this.plan.tiles.reduce((s, t) => s + tileProbes(t), 0), open };
   }
 
   static async prepare(targets: string[], opts: ScanOptions, q: QueueScanOptions): Promise<QueuedScan> {
@@ -143,30 +104,15 @@ export class QueuedScan {
 
   /** Waits for every shard, emitting each one's events once, then runs the evaluators. */
   async run(hooks: RunHooks = {}): Promise<ScanOutcome> {
-    if (this.#ran) throw new UsageError('a QueuedScan runs once');
-    this.#ran = true;
+    this.begin(hooks);
     const signal = hooks.signal ?? this.signal;
     const plan = this.plan;
     const total = plan.tiles.length;
-    let events = 0;
-    const emit = (ev: ScanEvent): void => {
-      events++;
-      hooks.onEvent?.(withJobId(ev, plan.scanId));
-    };
-    // every key the evaluators may require, even when no shard brought any (all failed): their DAG must still check
-    const kept: Record<string, unknown[]> = Object.fromEntries(EVALUATOR_KEYS.map((k) => [k, []]));
     const take = (r: ShardResult): void => {
-      if (this.#done.has(r.shard) || this.#failed.has(r.shard)) return; // exactly once, whichever path saw it first
-      this.#done.set(r.shard, r);
-      for (const ev of r.events) emit(ev);
-      for (const [k, items] of Object.entries(r.kept)) (kept[k] ??= []).push(...items);
-      this.q.onShard?.({ n: r.shard, status: 'done', worker: r.worker, done: this.#done.size + this.#failed.size, total });
+      if (this.take(r)) this.q.onShard?.({ n: r.shard, status: 'done', worker: r.worker, done: this.settled, total });
     };
     const fail = (n: number, error: string): void => {
-      if (this.#done.has(n) || this.#failed.has(n)) return;
-      this.#failed.set(n, error);
-      emit(shardFailedEvent(plan, n, error));
-      this.q.onShard?.({ n, status: 'failed', error, done: this.#done.size + this.#failed.size, total });
+      if (this.fail(n, error)) this.q.onShard?.({ n, status: 'failed', error, done: this.settled, total });
     };
 
     const events$ = new QueueEvents(SHARD_QUEUE, { connection: this.target.connection });
@@ -187,7 +133,7 @@ export class QueuedScan {
         return;
       }
       // the sweep reads every unfinished shard: run it when all are in, not per shard (that cost grew with shards²)
-      if (this.#done.size + this.#failed.size >= total) poke();
+      if (this.settled >= total) poke();
     });
     events$.on('failed', ({ jobId }) => {
       if (shardOf(jobId) !== undefined) poke();
@@ -197,9 +143,9 @@ export class QueuedScan {
     try {
       await events$.waitUntilReady();
       // the sweep reads every shard's state: what finished before this coordinator (or its events) was there
-      while (this.#done.size + this.#failed.size < total && !signal?.aborted) {
+      while (this.settled < total && !signal?.aborted) {
         await this.#sweep(shards, take, fail);
-        if (this.#done.size + this.#failed.size >= total || signal?.aborted) break;
+        if (this.settled >= total || signal?.aborted) break;
         await new Promise<void>((r) => {
           wake = r;
           setTimeout(r, 2000).unref();
@@ -211,15 +157,12 @@ export class QueuedScan {
       await events$.close();
       await shards.close();
     }
-    let evaluated: ScanOutcome | undefined;
-    if (!signal?.aborted && plan.evaluators.length > 0) evaluated = await this.scanner.evaluate(kept, { onEvent: emit, onLog: hooks.onLog, signal });
-    const summary = sumSummaries(plan, this.#done, evaluated?.summary, plan.scanId, events, performance.now() - this.#started);
-    return { summary, nodes: evaluated?.nodes ?? [], failed: evaluated?.failed ?? [], kept: {} };
+    return this.finish(signal);
   }
 
   /** Reads the state of every shard not yet seen; completed ones are taken, failed ones (no attempts left) reported. */
   async #sweep(shards: Queue, take: (r: ShardResult) => void, fail: (n: number, e: string) => void): Promise<void> {
-    const open = this.plan.tiles.filter((t) => !this.#done.has(t.n) && !this.#failed.has(t.n));
+    const open = this.plan.tiles.filter((t) => !this.done.has(t.n) && !this.failed.has(t.n));
     for (let i = 0; i < open.length; i += 200) {
       const batch = open.slice(i, i + 200);
       await Promise.all(
@@ -272,14 +215,4 @@ async function enqueue(target: QueueTarget, plan: ScanPlan, attempts: number): P
   } finally {
     await flow.close();
   }
-}
-
-/** The error event a shard that failed for good leaves in the output. */
-function shardFailedEvent(plan: ScanPlan, n: number, error: string): ScanEvent {
-  const t = plan.tiles[n]!;
-  return {
-    origin: { type: 'shard', module: 'error', ts: Date.now(), ip: '', job_id: plan.scanId },
-    target: { ip: '', port: 0, protocol: 'tcp' },
-    result: { data: { shard: n, hosts: t.hosts, ports: [plan.ports[t.ports[0]], plan.ports[t.ports[1] - 1]] }, status: 'shard-failed', error },
-  };
 }
