@@ -155,7 +155,7 @@ describe('wasmap scan is a DAG on the module engine', () => {
     ].join('\n'));
     const r = await runCli(['dag', 'run', yaml, '-f', 'jsonl']);
     expect(r.code, r.stderr).toBe(0);
-    expect(readFileSync(out, 'utf8')).toMatch(new RegExp(`^ts,type,.*\\n\\d+,portscan,portscan,127\\.0\\.0\\.1,,${greeter.port},tcp,open,syn-ack,\\n$`));
+    expect(readFileSync(out, 'utf8')).toMatch(new RegExp(`^ts,type,.*\\n\\d+,portscan,portscan,127\\.0\\.0\\.1,,${greeter.port},tcp,open,syn-ack,,,\\n$`));
     expect(r.stderr).toMatch(/tcp\s+connect_scanner\s+ok\s.*probes=1/);
     expect(r.stderr).toMatch(/out\s+file_reporter\s+ok\s.*written=1/);
   });
