@@ -69,6 +69,10 @@ export const DEPS = Object.freeze([
   { cmd: 'gnutls-serv', pkg: 'gnutls-bin', probe: ['--version'], by: 'plugins-wasm/ssl/test/gnutls-serv.ts (ssl, misconfig tests)' },
   { cmd: 'gnutls-cli', pkg: 'gnutls-bin', probe: ['--version'], by: 'plugins-wasm/ssl tests' },
   { cmd: 'openssl', pkg: 'openssl', probe: ['version'], by: 'services.mjs (test certificate); test/sandbox/net.test.ts; plugins-wasm/ssl tests' },
+  { cmd: 'x11vnc', pkg: 'x11vnc', probe: ['-version'], by: 'plugins-wasm/vnc tests (loopback-only VNC servers over Xvfb)' },
+  { cmd: 'Xvfb', pkg: 'xvfb', probe: ['-help'], by: 'plugins-wasm/vnc tests (the displays x11vnc serves); plugins-wasm/x11 tests' },
+  { cmd: 'xdpyinfo', pkg: 'x11-utils', probe: ['-version'], by: 'plugins-wasm/x11 tests (vendor, release, root and extensions to compare with)' },
+  { cmd: 'xsetroot', pkg: 'x11-xserver-utils', probe: ['-version'], by: 'plugins-wasm/vnc tests (paints the root colour the screenshot must show)' },
 
   // --- plugin signatures: the oracle for minisign's format (keys and signatures both ways)
   { cmd: 'minisign', pkg: 'minisign', probe: ['-v'], by: 'test/signing, test/store (plugin signatures made and checked by the real tool)' },

@@ -237,8 +237,8 @@ describe.skipIf(process.platform !== 'linux')('the CPU watchdog on a loaded mach
     execFileSync('taskset', ['-a', '-p', '-c', cpu, String(process.pid)]);
     const started: Promise<void>[] = [];
     for (let i = 0; i < 5; i++) {
-      // Bounded: each gives up after 30 s even if this test dies first.
-      const c = spawn(process.execPath, ['-e', "process.stdout.write('busy\\n'); const end = Date.now() + 30000; while (Date.now() < end);"], { stdio: ['ignore', 'pipe', 'inherit'] });
+      // Bounded: each gives up after 180 s even if this test dies first (long enough to outlast a slow run on a loaded machine: the premise needs them running).
+      const c = spawn(process.execPath, ['-e', "process.stdout.write('busy\\n'); const end = Date.now() + 180000; while (Date.now() < end);"], { stdio: ['ignore', 'pipe', 'inherit'] });
       busy.push(c);
       started.push(new Promise((resolve) => c.stdout!.once('data', () => resolve())));
     }

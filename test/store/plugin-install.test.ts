@@ -189,7 +189,7 @@ describe('a new user installs a community plugin from an index', () => {
     r = await cli('plugin', 'remove', 'redis-info');
     expect(r.code, r.stderr).toBe(0);
     expect(readdirSync(join(store(), 'blobs'))).toEqual([]);
-  });
+  }, 300_000);
 
   it('update moves an index install to the newest version and shows what changed; a pinned install stays; more capabilities stop it', async () => {
     const one = publish('redis-info', '0.1.0', v1);
@@ -224,7 +224,7 @@ describe('a new user installs a community plugin from an index', () => {
     expect(r.stdout).toMatch(/redis-info 0\.2\.0 is already installed/);
     r = await cli('plugin', 'update');
     expect(r.stdout).toMatch(/redis-info 0\.2\.0: pinned/);
-  });
+  }, 300_000);
 
   it('installs from a URL with its .minisig beside it; an unsigned URL is refused (signatures are required for URLs)', async () => {
     const entry = publish('redis-info', '0.1.0', v1);
@@ -261,7 +261,7 @@ describe('a new user installs a community plugin from an index', () => {
     expect(r.stderr).toMatch(/warning: redis-info 0\.1\.0 is not signed/);
     const lock = JSON.parse(readFileSync(join(store(), 'plugins.lock'), 'utf8')) as { plugins: Record<string, { source: string; pinned: boolean }> };
     expect(lock.plugins['redis-info']).toMatchObject({ source: join(root, 'examples/redis-info') });
-  });
+  }, 300_000);
 
   it('asks before installing: no terminal and no --yes installs nothing', async () => {
     configure(serveIndex('/ask.json', { 'redis-info': { '0.1.0': publish('redis-info', '0.1.0', v1) } }));
@@ -371,5 +371,5 @@ describe('interruptions and concurrency', () => {
     const lock = JSON.parse(readFileSync(join(store(), 'plugins.lock'), 'utf8')) as { plugins: Record<string, { sha256: string }> };
     expect(Object.keys(lock.plugins).sort()).toEqual(['redis-info', 'redis-twin']);
     expect(readdirSync(join(store(), 'blobs')).sort()).toEqual([`${sha256(v1)}.wasm`, `${sha256(other)}.wasm`].sort());
-  });
+  }, 300_000);
 });

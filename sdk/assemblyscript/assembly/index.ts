@@ -25,3 +25,4 @@ export * from "./text/utf8";
 export * from "./text/base64";
 export * from "./random";
 export * from "./reply";
+export * from "./png";
