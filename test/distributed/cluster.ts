@@ -21,6 +21,14 @@ export function env(extra: Record<string, string> = {}): Record<string, string> 
   return { XDG_CACHE_HOME: CACHE_HOME, XDG_DATA_HOME: join(EMPTY, 'data'), XDG_CONFIG_HOME: join(EMPTY, 'config'), WASMAP_PLUGIN_PATH: '', NO_COLOR: '1', ...extra };
 }
 
+/** Every child still running: a test that timed out while one started must not leave it taking shards in the next test. */
+const alive = new Set<Proc>();
+
+/** Ends every child this file started that is still running. */
+export async function endAll(): Promise<void> {
+  await Promise.all([...alive].map((p) => p.end()));
+}
+
 /** A CLI child whose output the test can wait on. */
 export class Proc {
   stdout = '';
@@ -38,6 +46,8 @@ export class Proc {
       this.#poke();
     });
     this.exited = new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+    alive.add(this);
+    void this.exited.then(() => alive.delete(this));
     void this.exited.then(() => this.#poke());
   }
 

@@ -1,4 +1,4 @@
-import { describe, it, expect, beforeAll, afterAll, afterEach, onTestFinished } from 'vitest';
+import { describe, it, expect, beforeAll, afterAll, afterEach, onTestFinished, vi } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +10,10 @@ import { freePort, RedisInstance } from '../support/redis-instance.js';
 import { startServices, stopServices } from '../support/services.mjs';
 import { decodePlan, planKey, pluginKey } from '../../src/distributed/protocol.js';
 import { SLOTS_KEY } from '../../src/distributed/shard-worker.js';
-import { eventKeys, openPorts, queuedScan, runWasmap, startWorker, wasmap, type Proc } from './cluster.js';
+import { eventKeys, openPorts, queuedScan, runWasmap, startWorker, wasmap, type Proc, endAll } from './cluster.js';
+
+// worker and coordinator processes load every plugin (a cold Asyncify cache on a fresh clone under load takes a while)
+vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
 
 const SERVICES = ['redis', 'ssh', 'http'];
 
@@ -32,6 +35,7 @@ describe('wasmap scan --queue with wasmap worker processes on a real Redis', () 
     ports = ['1-3000', ...running.map((s) => s.port), ...listeners.map((l) => l.port)].join(',');
   });
   afterEach(async () => {
+    await endAll();
     await Promise.all(procs.splice(0).map((p) => p.end()));
   });
   afterAll(async () => {

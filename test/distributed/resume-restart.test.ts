@@ -1,9 +1,12 @@
-import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
+import { describe, it, expect, beforeAll, afterAll, afterEach, vi } from 'vitest';
 import { listen, type Listener } from '../support/listeners.js';
 import { RedisInstance } from '../support/redis-instance.js';
 // @ts-expect-error plain ESM module with JSDoc types
 import { startServices, stopServices } from '../support/services.mjs';
-import { eventKeys, openPorts, queuedScan, runWasmap, Shards, startWorker, wasmap, type Proc } from './cluster.js';
+import { eventKeys, openPorts, queuedScan, runWasmap, Shards, startWorker, wasmap, type Proc, endAll } from './cluster.js';
+
+// worker and coordinator processes load every plugin (a cold Asyncify cache on a fresh clone under load takes a while)
+vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
 
 const SERVICES = ['redis', 'ssh', 'http'];
 
@@ -28,6 +31,7 @@ describe('a distributed scan outlives its coordinator and its Redis', () => {
     local = eventKeys(r.stdout);
   });
   afterEach(async () => {
+    await endAll();
     await Promise.all(procs.splice(0).map((p) => p.end()));
   });
   afterAll(async () => {

@@ -9,7 +9,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { readPluginManifest } from '../../src/sandbox/plugin.js';
 import { formatClaim } from '../../src/signing/plugin-claim.js';
 import { generateKeyPair, parseSecretKey, signData } from '../../src/signing/minisign.js';
@@ -18,7 +18,10 @@ import { parseJsonl } from '../support/cli.js';
 import { RedisInstance } from '../support/redis-instance.js';
 // @ts-expect-error plain ESM module with JSDoc types
 import { startServices, stopServices } from '../support/services.mjs';
-import { queuedScan, startWorker, wasmap, type Proc } from './cluster.js';
+import { queuedScan, startWorker, wasmap, type Proc, endAll } from './cluster.js';
+
+// worker and coordinator processes load every plugin (a cold Asyncify cache on a fresh clone under load takes a while)
+vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
 
 const tmp = mkdtempSync(join(tmpdir(), 'wasmap-worker-policy-'));
 const plugin = join(tmp, 'redis.wasm');
@@ -49,6 +52,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterEach(async () => {
+    await endAll();
   await Promise.all(procs.splice(0).map((p) => p.end()));
 });
 
