@@ -93,7 +93,9 @@ export async function runCheckedDag(dag: CheckedDag, opts: RunOptions): Promise<
   const runNode = async (w: WiredNode): Promise<void> => {
     const { node, descriptor: d } = w;
     await Promise.all(node.depends_on.map((id) => finished.get(id)));
-    const s: NodeSummary = { id: node.id, module: d.name, status: 'ok', started_ms: round(performance.now() - t0), duration_ms: 0, writes: {}, events: 0, counters: {} };
+    // one instant for started_ms and duration_ms, so started_ms + duration_ms is the node's end
+    const started = performance.now();
+    const s: NodeSummary = { id: node.id, module: d.name, status: 'ok', started_ms: round(started - t0), duration_ms: 0, writes: {}, events: 0, counters: {} };
     summaries.set(node.id, s);
     const who = `module "${d.name}" (node "${node.id}")`;
     const log = (level: LogLevel, msg: string): void => opts.onLog?.({ nodeId: node.id, module: d.name, level, msg });
@@ -148,7 +150,6 @@ export async function runCheckedDag(dag: CheckedDag, opts: RunOptions): Promise<
     let error: string | undefined;
     let errorCode: string | undefined;
     let instance: ModuleInstance | undefined;
-    const started = performance.now();
     try {
       signal.throwIfAborted();
       instance = d.create();
