@@ -73,6 +73,34 @@ export const DEPS = Object.freeze([
   { cmd: 'Xvfb', pkg: 'xvfb', probe: ['-help'], by: 'plugins-wasm/vnc tests (the displays x11vnc serves); plugins-wasm/x11 tests' },
   { cmd: 'xdpyinfo', pkg: 'x11-utils', probe: ['-version'], by: 'plugins-wasm/x11 tests (vendor, release, root and extensions to compare with)' },
   { cmd: 'xsetroot', pkg: 'x11-xserver-utils', probe: ['-version'], by: 'plugins-wasm/vnc tests (paints the root colour the screenshot must show)' },
+  { cmd: 'Xtigervnc', pkg: 'tigervnc-standalone-server', probe: ['-version'], by: 'plugins-wasm/vnc/test/tigervnc.test.ts' },
+  { cmd: '/usr/bin/import', pkg: 'imagemagick', probe: ['-version'], by: 'test/screenshots.test.ts, vnc/x11 tests (the independent grab of the root window)' },
+  { cmd: '/usr/bin/convert', pkg: 'imagemagick', probe: ['-version'], by: 'test/support/remote-display.ts (paints a test picture)' },
+  { cmd: '/usr/bin/display', pkg: 'imagemagick', probe: ['-version'], by: 'test/support/remote-display.ts (puts the picture on the root window)' },
+  { cmd: '/usr/bin/identify', pkg: 'imagemagick', probe: ['-version'], by: 'plugins-wasm/web tests (reads the page screenshot)' },
+  { cmd: '/usr/bin/socat', pkg: 'socat', probe: ['-V'], by: 'test/support/services/x11.mjs (Xvfb binds every address with -listen tcp: socat gives it 127.0.0.1 only)' },
+
+  // --- the remote-desktop, file-sharing, directory and container servers of #15's plugins
+  { cmd: '/usr/sbin/xrdp', pkg: 'xrdp', probe: ['--version'], by: 'test/support/services/xrdp.mjs; plugins-wasm/rdp tests' },
+  { cmd: 'freerdp-shadow-cli', pkg: 'freerdp2-shadow-x11', by: 'plugins-wasm/rdp tests (a server that requires NLA, for CredSSP/NTLM)' },
+  { cmd: '/usr/sbin/smbd', pkg: 'samba', probe: ['--version'], by: 'test/support/services/samba.mjs; plugins-wasm/smb tests' },
+  { cmd: 'smbclient', pkg: 'smbclient', probe: ['--version'], by: 'plugins-wasm/smb tests (what Samba\'s own client lists)' },
+  { cmd: '/usr/sbin/slapd', pkg: 'slapd', probe: ['-VV'], by: 'test/support/services/slapd.mjs; plugins-wasm/ldap tests' },
+  { cmd: '/usr/sbin/slapadd', pkg: 'slapd', by: 'test/support/services/slapd.mjs (loads the test entries)' },
+  { cmd: 'ldapsearch', pkg: 'ldap-utils', probe: ['-VV'], by: 'plugins-wasm/ldap tests (what OpenLDAP\'s own client reads)' },
+  { cmd: '/usr/bin/podman', pkg: 'podman', probe: ['--version'], by: 'test/support/services/podman.mjs (the Docker API); plugins-wasm/docker tests' },
+
+  // --- more real daemons for bench/detect and service-simple's tests
+  { cmd: '/usr/sbin/dovecot', pkg: 'dovecot-imapd', probe: ['--version'], by: 'test/support/services/dovecot.mjs (imap, pop3 with dovecot-pop3d)' },
+  { cmd: '/usr/sbin/cupsd', pkg: 'cups-daemon', probe: ['-h'], by: 'test/support/services/cups.mjs (ipp)' },
+  { cmd: '/usr/sbin/nats-server', pkg: 'nats-server', probe: ['--version'], by: 'test/support/services/nats.mjs' },
+  { cmd: '/usr/bin/etcd', pkg: 'etcd-server', probe: ['--version'], by: 'test/support/services/etcd.mjs' },
+  { cmd: '/usr/bin/prometheus', pkg: 'prometheus', probe: ['--version'], by: 'test/support/services/prometheus.mjs' },
+  { cmd: '/usr/bin/influxd', pkg: 'influxdb', probe: ['version'], by: 'test/support/services/influxdb.mjs' },
+  { cmd: '/usr/bin/java', pkg: 'zookeeperd', probe: ['-version'], by: 'test/support/services/zookeeper.mjs (runs ZooKeeper\'s main class)' },
+  { cmd: '/usr/share/java/zookeeper.jar', pkg: 'zookeeperd', file: true, by: 'test/support/services/zookeeper.mjs' },
+  { cmd: '/usr/sbin/kamailio', pkg: 'kamailio', probe: ['-v'], by: 'test/support/services/kamailio.mjs (sip)' },
+  { cmd: '/usr/bin/time', pkg: 'time', probe: ['--version'], by: 'bench/detect (CPU seconds of each run)' },
 
   // --- plugin signatures: the oracle for minisign's format (keys and signatures both ways)
   { cmd: 'minisign', pkg: 'minisign', probe: ['-v'], by: 'test/signing, test/store (plugin signatures made and checked by the real tool)' },

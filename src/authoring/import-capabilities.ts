@@ -19,6 +19,7 @@ export const IMPORT_CAPABILITIES: ReadonlyMap<string, Need> = new Map([
   ['wasmap.udp_open', NETWORK],
   ['wasmap.tls_upgrade', NETWORK],
   ['wasmap.resolve', { grantedBy: ['dns'], effect: 'every lookup will be denied (EDENIED)' }],
+  ['wasmap.browse', { grantedBy: ['browser'], effect: 'every render will be denied (EDENIED)' }],
 ]);
 
 /**

@@ -72,6 +72,7 @@ function buildProgram(): Command {
     .option('-o, --output <file>', 'write results to FILE: .jsonl, .json, .csv, .txt (a table) or .html (a report), .xml, .nmap or .gnmap (nmap\'s), or any name with -f')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'jsonl', 'json', 'csv', 'html', 'nmap-xml', 'nmap-normal', 'nmap-grep']))
     .option('--html <file>', 'also write a self-contained HTML report to FILE (filters, search, findings by severity)')
+    .option('--screenshots <dir>', 'write each screenshot a plugin took (vnc, x11, web) to DIR/IP_PORT_module.png, creating DIR')
     .option('--output-xml <file>', 'also write nmap XML to FILE (- for stdout); nmap spelling: -oX')
     .option('--output-normal <file>', 'also write nmap\'s normal output to FILE (- for stdout); nmap spelling: -oN')
     .option('--output-grepable <file>', 'also write nmap\'s grepable output to FILE (- for stdout); nmap spelling: -oG')
@@ -108,7 +109,8 @@ function buildProgram(): Command {
     .argument('<input>', 'a .jsonl file wasmap wrote')
     .option('-f, --format <format>', 'output format (see wasmap scan --help)')
     .option('-o, --output <file>', 'write here (the format may follow its extension)')
-    .action(async (input: string, opts: { format?: string; output?: string }) => {
+    .option('--screenshots <dir>', 'write each screenshot in the scan to DIR/IP_PORT_module.png, creating DIR')
+    .action(async (input: string, opts: { format?: string; output?: string; screenshots?: string }) => {
       const { runReportCommand } = await import('./report-command.js');
       process.exitCode = await runReportCommand(input, opts);
     });

@@ -79,7 +79,7 @@ export async function runScanCommand(targetArgs: string[], raw: Record<string, u
       scanner = await Scanner.prepare(targetArgs, options);
     }
     const html = { profile: scanner.profile, plugins: scanner.plugins.map((p) => ({ name: p.manifest.name, version: p.manifest.version, kind: p.manifest.kind, sha256: p.sha256 })) };
-    const sinks = openSinks(f, html, { ports: scannedPorts(scanner) });
+    const sinks = openSinks(f, html, { ports: scannedPorts(scanner) }, say);
     if (f.verbose) {
       say(`job ${scanner.jobId}, profile ${scanner.profile}, seed ${scanner.settings.seed}`);
       // what runs where: each plugin of the DAG and the ports it is called on

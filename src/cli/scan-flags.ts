@@ -10,6 +10,7 @@ import type { ScanOptions, ShownState } from '../scan/scan-options.js';
 import { intOption, numberOption, listOption, choiceOption } from './options.js';
 import { planOutputs } from './output-format.js';
 import { parseLimits, type PluginFlags } from './plugin-flags.js';
+import { checkScreenshotDir } from './screenshot-dir.js';
 
 const STATES: ShownState[] = ['open', 'closed', 'filtered'];
 
@@ -29,6 +30,8 @@ export interface ScanFlags extends PluginFlags {
   output?: string;
   /** --html FILE: the HTML report, besides the other outputs */
   html?: string;
+  /** --screenshots DIR: each result's PNG as DIR/IP_PORT_module.png */
+  screenshots?: string;
   format?: string;
   states?: string;
   seed?: string;
@@ -87,6 +90,7 @@ export function scanOptionsOf(f: ScanFlags): ScanOptions {
   // -o's format is a flag check too: nothing is opened before all of them pass
   const format = choiceOption('--format', f.format, OUTPUT_FORMATS);
   planOutputs(f, format);
+  if (f.screenshots !== undefined) checkScreenshotDir(f.screenshots);
   return {
     profile: f.profile,
     ports: f.ports,
@@ -111,6 +115,7 @@ export function scanOptionsOf(f: ScanFlags): ScanOptions {
     pluginDirs: f.pluginDir ?? [],
     pluginConfig: f.pluginConfig,
     pluginConfigFiles: f.pluginConfigFile,
+    screenshots: f.screenshots !== undefined,
     pluginLimits: parseLimits(f.pluginLimit),
     pluginOutput: f.pluginOutput,
     allowNet: f.allowNet ?? [],

@@ -90,7 +90,7 @@ export function isHostBanner(ev: ScanEvent): boolean {
 
 const rowKey = (port: number, protocol: string): string => (port > 0 ? `${port}/${protocol}` : HOST_ROW);
 
-export function renderTable(events: ScanEvent[], columns: number, summary?: ScanSummary): string {
+export function renderTable(events: ScanEvent[], columns: number, summary?: ScanSummary, screenshotFile?: (ev: ScanEvent) => string | undefined): string {
   const hosts = new Map<string, { hostname?: string; rows: Map<string, Row> }>();
   const hostOf = (ip: string, hostname: string | undefined) => {
     let h = hosts.get(ip);
@@ -138,6 +138,8 @@ export function renderTable(events: ScanEvent[], columns: number, summary?: Scan
     const summary = ev.result.summary;
     const line = ev.result.error ? `${plugin}: error: ${ev.result.error}` : summary ? `${plugin}: ${summary}` : undefined;
     if (line) pushOnce(row.details, line, (x) => x === line);
+    const shot = screenshotFile?.(ev);
+    if (shot) row.details.push(`${plugin}: screenshot ${shot}`);
     for (const f of findingsOf(ev)) {
       // a host-level result (an evaluator) may place a finding under a reported port (ABI A8);
       // a per-port result keeps its findings under its own port

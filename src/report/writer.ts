@@ -32,6 +32,8 @@ export interface WriterOptions {
   html?: HtmlReportMeta;
   /** the command line, start time and ports, for nmap's formats */
   run?: NmapRun;
+  /** where --screenshots wrote an event's PNG, for the table */
+  screenshotFile?: (ev: ScanEvent) => string | undefined;
 }
 
 /** nmap's formats: a header at once, the hosts at close. */
@@ -82,7 +84,7 @@ export function createWriter(format: OutputFormat, out: Writable, opts: WriterOp
       return {
         write: (ev) => void events.push(ev),
         close(summary) {
-          put(renderTable(events, opts.columns ?? 100, summary));
+          put(renderTable(events, opts.columns ?? 100, summary, opts.screenshotFile));
           return end();
         },
       };

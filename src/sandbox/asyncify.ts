@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { UsageError } from '../errors.js';
 import { workerUrl } from '../worker-url.js';
 import type { TransformReply, TransformRequest } from './asyncify-child.js';
-import { ASYNC_IMPORTS } from './linker.js';
+import { ASYNC_IMPORTS, ASYNC_IMPORTS_V1 } from './linker.js';
 import type { WasmInfo } from './wasm-binary.js';
 
 /**
@@ -28,9 +28,13 @@ import type { WasmInfo } from './wasm-binary.js';
 
 const OPTIMIZE_LEVEL = 2;
 const SHRINK_LEVEL = 1;
-/** Changes whenever the transform's output would change. */
+/**
+ * Changes whenever the transform's output would change. Waiting imports
+ * added after v1 (A12 `browse`) stay out of it: a module importing one was
+ * refused before, so no cached output can be stale, and the others' is unchanged.
+ */
 export const TRANSFORM_TAG = createHash('sha256')
-  .update(['binaryen-132', ASYNC_IMPORTS.join(','), OPTIMIZE_LEVEL, SHRINK_LEVEL, 'v1'].join('|'))
+  .update(['binaryen-132', ASYNC_IMPORTS_V1.join(','), OPTIMIZE_LEVEL, SHRINK_LEVEL, 'v1'].join('|'))
   .digest('hex')
   .slice(0, 12);
 

@@ -26,6 +26,7 @@ export const WASMAP_SIGNATURES: Record<string, FuncType> = {
   recv: f('i32,i32,i32,i32', 'i32'),
   close: f('i32', 'i32'),
   resolve: f('i32,i32,i32,i32', 'i32'),
+  browse: f('i32,i32,i32,i32,i32', 'i32'),
 };
 
 /** AssemblyScript's runtime imports, routed to the plugin log. */
@@ -42,7 +43,9 @@ const TABLES: Record<string, Record<string, FuncType>> = {
 };
 
 /** Host calls that wait: the plugin is suspended (Asyncify) while they run. */
-export const ASYNC_IMPORTS = ['tcp_connect', 'udp_open', 'tls_upgrade', 'send', 'recv', 'sleep_ms', 'resolve'].map((n) => `wasmap.${n}`);
+export const ASYNC_IMPORTS_V1 = ['tcp_connect', 'udp_open', 'tls_upgrade', 'send', 'recv', 'sleep_ms', 'resolve'].map((n) => `wasmap.${n}`);
+/** With the waiting calls added since (A12 `browse`). */
+export const ASYNC_IMPORTS = [...ASYNC_IMPORTS_V1, 'wasmap.browse'];
 
 const same = (a: FuncType, b: FuncType): boolean =>
   a.params.join() === b.params.join() && a.results.join() === b.results.join();

@@ -11,7 +11,7 @@ import type { ConfigField, Limits, PluginKind, PluginManifest, PluginMatch } fro
  */
 
 export const KINDS: readonly PluginKind[] = ['scanner', 'detection', 'evaluator', 'output'];
-export const CAPABILITIES = ['network', 'network:any', 'dns'] as const;
+export const CAPABILITIES = ['network', 'network:any', 'dns', 'browser'] as const;
 export const NAME_RE = /^[a-z0-9][a-z0-9-]*$/;
 // semver.org's regular expression
 export const SEMVER_RE =

@@ -1,9 +1,10 @@
 import { channel } from 'node:diagnostics_channel';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker } from 'node:worker_threads';
 import { createHash } from 'node:crypto';
 import { Packr } from 'msgpackr';
 import { WasmapError, type ErrorCode } from '../errors.js';
 import type { AllowEntry } from './host/scope.js';
+import { BrowserService } from './browser/service.js';
 import { StretchMeter } from './cpu-clock.js';
 import { LONG_MS } from './cpu-share.js';
 import { MEM_PEAK, MEM_SLOTS, MEM_USED, PAGE, releasePool } from './memory-budget.js';
@@ -105,6 +106,8 @@ export class WorkerPool {
   #watch: NodeJS.Timeout | undefined;
   #closed = false;
   readonly #memory: Int32Array;
+  /** Headless Chromium for the `browse` host call (A12): launched on first use, closed with the pool. */
+  readonly #browser = new BrowserService();
   /** Workers stopped by the watchdog so far (for tests and diagnostics). */
   kills = 0;
   /** Innocent invocations moved to another worker after their worker died. */
@@ -122,12 +125,15 @@ export class WorkerPool {
 
   #spawn(lane: number | undefined): Slot {
     const sab = new SharedArrayBuffer(HB_SLOTS * 8);
+    const browser = new MessageChannel();
+    this.#browser.attach(browser.port1);
     const init: WorkerInit = {
       heartbeat: sab,
       allowNet: this.allowNet,
       memory: { shared: this.#memory.buffer as SharedArrayBuffer, workerPages: this.memory.workerPages, totalPages: this.memory.totalPages },
+      browser: browser.port2,
     };
-    const worker = new Worker(this.script, { workerData: init });
+    const worker = new Worker(this.script, { workerData: init, transferList: [browser.port2] });
     const slot: Slot = { worker, hb: new Float64Array(sab), inflight: new Map(), outbox: [], flushing: false, dead: false, lane, meter: new StretchMeter(), released: false };
     worker.on('message', (batch: FromWorker[]) => this.#onMessages(slot, batch));
     worker.on('error', () => this.#onDeath(slot));
@@ -386,6 +392,7 @@ export class WorkerPool {
         this.#onDeath(s);
       }),
     );
+    await this.#browser.close();
   }
 }
 

@@ -1,3 +1,4 @@
+import type { MessagePort } from 'node:worker_threads';
 import type { AllowEntry } from './host/scope.js';
 import type { InvocationResult, InvocationTarget, Limits, PluginManifest } from './types.js';
 
@@ -13,6 +14,8 @@ export interface WorkerInit {
   allowNet: AllowEntry[];
   /** The plugin memory budget (memory-budget.ts). */
   memory: MemoryInit;
+  /** This worker's port to the pool's browser service (A12, browser/service.ts). */
+  browser?: MessagePort;
 }
 
 export interface MemoryInit {

@@ -6,6 +6,7 @@ import { LONG_MS } from './cpu-share.js';
 import { HandleTable } from './host/handles.js';
 import { Scope } from './host/scope.js';
 import { HostTable } from './host/table.js';
+import { BrowserClient } from './host/browser.js';
 import { ASYNC_BUFFER, PluginInstance, type Heartbeat } from './instance.js';
 import { decodeBounded, encode } from './msgpack.js';
 import { isMap } from '../model/is-map.js';
@@ -26,7 +27,7 @@ const init = workerData as WorkerInit;
 const hbv = new Float64Array(init.heartbeat);
 const scope = new Scope(init.allowNet);
 /** The host functions, built once for every instance of this worker. */
-const host = new HostTable();
+const host = new HostTable(init.browser && new BrowserClient(init.browser));
 /** Idle instances kept per plugin and config. */
 const MAX_IDLE = 64;
 /**

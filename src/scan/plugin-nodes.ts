@@ -14,7 +14,7 @@ import type { ScanOptions } from './scan-options.js';
 /** The most a config file may hold: it travels to the plugin with every invocation. */
 export const MAX_CONFIG_FILE_BYTES = 16 * 1024 * 1024;
 
-export type PluginNodeOptions = Pick<ScanOptions, 'pluginConfig' | 'pluginConfigFiles' | 'pluginOutput'>;
+export type PluginNodeOptions = Pick<ScanOptions, 'pluginConfig' | 'pluginConfigFiles' | 'pluginOutput' | 'screenshots'>;
 
 /** `NAME.KEY=PATH`: a file's text as a string config value (e.g. a probe database the user has). */
 function readConfigFile(item: string, all: LoadedPlugin[], configs: Map<string, Record<string, unknown>>): void {
@@ -57,6 +57,14 @@ export function addPluginNodes(dag: Dag, plugins: LoadedPlugin[], o: PluginNodeO
     cfg[key] = value;
   }
   for (const item of o.pluginConfigFiles ?? []) readConfigFile(item, all, configs);
+  // asking for screenshots turns on every plugin's `screenshot` switch (web's is off by
+  // default: a browser per web port is too slow for a plain scan), unless the user set it
+  if (o.screenshots) {
+    for (const p of all) {
+      const cfg = configs.get(p.manifest.name);
+      if (cfg && p.manifest.config['screenshot']?.type === 'bool' && !('screenshot' in cfg)) cfg['screenshot'] = true;
+    }
+  }
   for (const p of plugins) {
     const config = configs.get(p.manifest.name)!;
     if (p.manifest.kind === 'output' && o.pluginOutput) config[OUTPUT_FILE_KEY] = o.pluginOutput;

@@ -53,6 +53,8 @@ export interface ScanOptions {
   pluginConfig?: string[];
   /** `NAME.KEY=PATH`: a file's text as a string config value */
   pluginConfigFiles?: string[];
+  /** screenshots are wanted (--screenshots DIR): plugins with a `screenshot` config switch take it */
+  screenshots?: boolean;
   /** sandbox limits for every plugin, e.g. `{ wall_ms: 5000 }` */
   pluginLimits?: Partial<Limits>;
   /** the file an output plugin writes */

@@ -10,6 +10,7 @@ const MEANING: Record<string, string> = {
   network: "connect to the scanned target's own address",
   'network:any': 'connect to other hosts — only those you grant at scan time with --allow-net',
   dns: 'resolve host names',
+  browser: "render the scanned target's own web pages in headless Chromium (its requests to other hosts are blocked)",
 };
 
 /** Capabilities so broad that `--yes` alone does not grant them. */

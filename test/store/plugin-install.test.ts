@@ -270,7 +270,7 @@ describe('a new user installs a community plugin from an index', () => {
     expect(snapshot()).toBe('(no store)');
     // a misspelt grant is refused before anything is fetched
     const typo = await cli('plugin', 'install', 'redis-info', '--yes', '--allow-capability', 'network:all');
-    expectRefusal(typo, /--allow-capability network:all: unknown capability \(known: network, network:any, dns\)/);
+    expectRefusal(typo, /--allow-capability network:all: unknown capability \(known: network, network:any, dns, browser\)/);
     expect(snapshot()).toBe('(no store)');
   });
 });

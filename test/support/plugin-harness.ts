@@ -196,7 +196,10 @@ export function usePlugin(name: string, opts: PluginOptions = {}): PluginUnderTe
       const port = await closedPort();
       const proc = spawn(cmd, args(port), { stdio: 'ignore' });
       daemons.push(proc);
-      await waitForPort(port);
+      // up to 30 s on a loaded machine, but a daemon that exits is reported at once
+      const exited = new Promise<never>((_, reject) => proc.once('exit', (code, signal) => reject(new Error(`${cmd} exited (${code ?? signal}) before listening on ${port}`))));
+      exited.catch(() => undefined); // the later stop by PID is no error
+      await Promise.race([waitForPort(port, 300), exited]);
       return { port, proc };
     },
   };

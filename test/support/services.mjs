@@ -32,6 +32,20 @@ import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
+import { samba } from './services/samba.mjs';
+import { xrdp } from './services/xrdp.mjs';
+import { dovecot } from './services/dovecot.mjs';
+import { cups } from './services/cups.mjs';
+import { nats } from './services/nats.mjs';
+import { etcd } from './services/etcd.mjs';
+import { prometheus } from './services/prometheus.mjs';
+import { influxdb } from './services/influxdb.mjs';
+import { vnc } from './services/vnc.mjs';
+import { x11 } from './services/x11.mjs';
+import { podman } from './services/podman.mjs';
+import { ldap } from './services/slapd.mjs';
+import { zookeeper } from './services/zookeeper.mjs';
+import { kamailio } from './services/kamailio.mjs';
 
 /** @typedef {{name: string, host: string, port: number, pid: number, tls?: boolean, extra?: Record<string, unknown>}} RunningService */
 
@@ -76,7 +90,7 @@ import { fileURLToPath } from 'node:url';
  * @property {boolean} [tls]
  * @property {NodeJS.Signals} [stopSignal] default SIGTERM
  * @property {(ctx: ServiceContext) => Promise<LaunchSpec>} prepare writes config (idempotently), returns the foreground command
- * @property {(ctx: ServiceContext) => Promise<Record<string, unknown>>} probe resolves once the protocol answers; the value becomes `extra`
+ * @property {(ctx: ServiceContext) => Promise<Record<string, unknown>>} probe resolves once the protocol answers; the value becomes `extra` (`extra.ports`: name -> port of each further port the daemon serves, which bench/detect scans too)
  * @property {(ctx: ServiceContext) => Promise<Record<string, unknown>>} [afterStart] one-shot work once ready (e.g. MQTT publishes)
  * @property {(ctx: ServiceContext) => string[]} [logFiles] extra logs worth showing when start fails
  */
@@ -117,6 +131,20 @@ export const SERVICE_PORTS = Object.freeze({
   rsync: 27873,
   telnet: 27023,
   smtp: 27025,
+  smb: 27445,
+  xrdp: 27389,
+  imap: 27143,
+  ipp: 27631,
+  nats: 27422,
+  etcd: 27237,
+  prometheus: 27090,
+  influxdb: 27086,
+  vnc: 27590,
+  x11: 27101,
+  docker: 27375,
+  ldap: 27390,
+  zookeeper: 27181,
+  sip: 27060,
 });
 
 /** vsftpd passive data ports (before portOffset); active mode is off. */
@@ -142,14 +170,14 @@ const isRoot = () => typeof process.getuid === 'function' && process.getuid() ==
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** @param {string} file @param {string} text @param {number} [mode] */
-function writeFile(file, text, mode = 0o644) {
+export function writeFile(file, text, mode = 0o644) {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, text, { mode });
   fs.chmodSync(file, mode); // writeFileSync's mode only applies on creation
 }
 
 /** @param {string} p @param {string} user */
-function chownTo(p, user) {
+export function chownTo(p, user) {
   if (!isRoot()) return;
   const r = spawnSync('chown', ['-R', `${user}:`, p], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`chown ${user} ${p} failed: ${r.stderr}`);
@@ -159,7 +187,7 @@ function chownTo(p, user) {
  * When root, run `cmd` as `user` (setpriv execs in place, so the PID stays the daemon's).
  * @param {string} user @param {string} cmd @param {string[]} args @returns {LaunchSpec}
  */
-function asUser(user, cmd, args) {
+export function asUser(user, cmd, args) {
   if (!isRoot()) return { cmd, args };
   return { cmd: '/usr/bin/setpriv', args: [`--reuid=${user}`, `--regid=${user}`, '--init-groups', cmd, ...args] };
 }
@@ -169,7 +197,7 @@ function asUser(user, cmd, args) {
  * @param {string} cmd @param {string[]} args @param {{cwd?: string, timeoutMs?: number}} [o]
  * @returns {Promise<string>}
  */
-function run(cmd, args, o = {}) {
+export function run(cmd, args, o = {}) {
   return new Promise((resolve, reject) => {
     execFile(cmd, args, { cwd: o.cwd, timeout: o.timeoutMs ?? 120_000, encoding: 'utf8' }, (err, stdout, stderr) => {
       if (err) reject(new Error(`${cmd} ${args.join(' ')} failed: ${err.message}\n${stdout}${stderr}`.trim()));
@@ -410,7 +438,7 @@ function writeFileIfMissing(file, text) {
 }
 
 /** Copy the key pair into a service dir, owned by the daemon user, key 0600. @param {string} dir @param {string} [user] */
-function installCertificate(dir, user) {
+export function installCertificate(dir, user) {
   const { cert, key } = ensureCertificate();
   const out = { cert: path.join(dir, 'server.crt'), key: path.join(dir, 'server.key') };
   fs.copyFileSync(cert, out.cert);
@@ -439,7 +467,7 @@ function certFingerprint() {
  * @param {{send?: Buffer | string, done: (b: Buffer) => boolean, tls?: boolean, timeoutMs?: number}} o
  * @returns {Promise<Buffer>}
  */
-function exchange(ctx, o) {
+export function exchange(ctx, o) {
   return new Promise((resolve, reject) => {
     /** @type {Buffer[]} */
     const chunks = [];
@@ -865,6 +893,20 @@ const SERVICES = {
     },
     logFiles: (ctx) => [path.join(ctx.dir, 'spool', 'log', 'mainlog'), path.join(ctx.dir, 'spool', 'log', 'paniclog')],
   },
+  smb: samba,
+  imap: dovecot,
+  xrdp: xrdp,
+  ipp: cups,
+  nats: nats,
+  etcd: etcd,
+  prometheus: prometheus,
+  influxdb: influxdb,
+  vnc: vnc,
+  docker: podman,
+  x11: x11,
+  ldap: ldap,
+  zookeeper: zookeeper,
+  sip: kamailio,
 };
 
 function callerEximSettings() {

@@ -6,14 +6,11 @@
 // scheme://host:port. The same code is built as two plugins: `http`
 // (plugins-wasm/http, tls = false) and `https` (plugins-wasm/https, tls = true).
 import {
-  ArrayWriter, ECONNRESET, ETIMEDOUT, Input, MapWriter, Output, STATUS_IO_TIMEOUT, STATUS_PROTOCOL_ERROR, STATUS_SUCCESS,
-  Service, Socket, Target, concatBytes, deadlineIn, errorName, msUntil, register, statusForError,
+  ArrayWriter, Input, MapWriter, Output, STATUS_PROTOCOL_ERROR, STATUS_SUCCESS,
+  Service, Socket, Target, deadlineIn, errorName, msUntil, register, statusForError,
+  Header, PARSE_BAD, PARSE_OK, Response, Url, extractTitle, readResponse, resolveLocation,
 } from "@wasmap/sdk-assemblyscript";
 export { wasmap_abi_v1, wasmap_alloc, wasmap_free, wasmap_init, wasmap_run } from "@wasmap/sdk-assemblyscript";
-import { Header, PARSE_BAD, PARSE_MORE, PARSE_OK, Response, Url, extractTitle, parseResponse, resolveLocation } from "./http";
-
-/** Bytes asked of the host per recv. */
-const READ_CHUNK = 16384;
 
 class Settings {
   method: string = "GET";
@@ -61,32 +58,11 @@ function exchange(t: Target, url: Url, s: Settings): Exchange {
   if (sock.sendString(req) < 0) { x.status = statusForError(sock.error); x.error = "send: " + errorName(sock.error); sock.close(); return x; }
 
   const isHead = s.method == "HEAD";
-  const deadline = deadlineIn(s.timeout);
   // the head may take 32 KiB, then the body up to max_body
-  const cap = 32768 + s.maxBody + 8192;
-  let buf = new Uint8Array(0);
-  let closed = false;
-  let r = parseResponse(buf, isHead, s.maxBody, false);
-  while (r.status == PARSE_MORE) {
-    const left = msUntil(deadline);
-    if (left == 0 || buf.length >= cap) {
-      x.status = left == 0 ? STATUS_IO_TIMEOUT : STATUS_PROTOCOL_ERROR;
-      x.error = left == 0 ? "timed out reading the response" : "response framing needs more than " + cap.toString() + " bytes";
-      break;
-    }
-    const got = sock.recv(min(READ_CHUNK, cap - buf.length), left);
-    if (got === null) {
-      const e = sock.error;
-      if (e == ETIMEDOUT) { x.status = STATUS_IO_TIMEOUT; x.error = "timed out reading the response"; break; }
-      if (e == ECONNRESET && buf.length > 0) closed = true; // some servers reset after the response
-      else { x.status = statusForError(e); x.error = errorName(e) + " reading the response"; break; }
-    } else if (got!.length == 0) {
-      closed = true;
-    } else {
-      buf = concatBytes(buf, got!);
-    }
-    r = parseResponse(buf, isHead, s.maxBody, closed);
-  }
+  const read = readResponse(sock, isHead, s.maxBody, 32768 + s.maxBody + 8192, deadlineIn(s.timeout));
+  const r = read.response;
+  x.status = read.status;
+  x.error = read.error;
   sock.close();
   if (r.status == PARSE_BAD && x.status.length == 0) { x.status = STATUS_PROTOCOL_ERROR; x.error = r.error; }
   if (r.headComplete || r.status == PARSE_OK) x.response = r;

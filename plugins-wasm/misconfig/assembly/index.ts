@@ -13,6 +13,11 @@ import {
   ftpAnonymous, ftpAnonymousListing, memcachedNoAuth, mqttNoAuth, mqttTopicsReadable, mysqlExposed,
   postgresTrust, redisNoAuth, smtpNoStarttls, telnetExposed,
 } from "./service-checks";
+import { rdpNoNla, rdpStandardSecurity } from "./rdp-checks";
+import { dockerApiUnauthenticated } from "./docker-checks";
+import { vncNoAuth, x11OpenAccess } from "./remote-display-checks";
+import { ldapAnonymousBind, ldapAnonymousSearch } from "./ldap-checks";
+import { smb1Enabled, smbAnonymousShares, smbSigningNotRequired } from "./smb-checks";
 import { certExpired, certExpiring, certSelfSigned, sslv3, tlsLegacy, weakCiphers } from "./tls-checks";
 import { compression, heartbeatExtension, insecureRenegotiation, noFallbackScsv, rc4Accepted, sweet32 } from "./vuln-checks";
 export { wasmap_abi_v1, wasmap_alloc, wasmap_free, wasmap_init, wasmap_run } from "@wasmap/sdk-assemblyscript";
@@ -52,6 +57,12 @@ function checkService(c: Collector, r: Result): void {
   else if (p == "smtp") c.add(smtpNoStarttls(r), r);
   else if (p == "postgresql") c.add(postgresTrust(r), r);
   else if (p == "mysql") c.add(mysqlExposed(r), r);
+  else if (p == "smb") { c.add(smb1Enabled(r), r); c.add(smbSigningNotRequired(r), r); c.add(smbAnonymousShares(r), r); }
+  else if (p == "ldap") { c.add(ldapAnonymousBind(r), r); c.add(ldapAnonymousSearch(r), r); }
+  else if (p == "vnc") c.add(vncNoAuth(r), r);
+  else if (p == "x11") c.add(x11OpenAccess(r), r);
+  else if (p == "docker") c.add(dockerApiUnauthenticated(r), r);
+  else if (p == "rdp") { c.add(rdpNoNla(r), r); c.add(rdpStandardSecurity(r), r); }
 }
 
 function checkTls(c: Collector, r: Result, now: i64): void {

@@ -11,7 +11,7 @@ import {
 import { METHOD_EXTRACTION, Match, matchMqttBrokerVersion, matchReply } from "./matchers";
 import { firstPublishPayload, subscribeVersion } from "./mqtt";
 import { tableService } from "./ports";
-import { PROBES, Probe, probeOrder, rarityLimit } from "./probes";
+import { Probe, probeOrder, probes, rarityLimit } from "./probes";
 import { NmapDb, NmapProbe, breathStart, matchNmapReply, nmapDb, nmapOrder } from "./nmap-probes";
 import { printable } from "./text";
 export { wasmap_abi_v1, wasmap_alloc, wasmap_free, wasmap_init, wasmap_run } from "@wasmap/sdk-assemblyscript";
@@ -136,6 +136,8 @@ function tlsName(inner: string): string {
   if (inner == "imap") return "imaps";
   if (inner == "pop3") return "pop3s";
   if (inner == "ftp") return "ftps";
+  if (inner == "nntp") return "nntps";
+  if (inner == "irc") return "ircs";
   return "ssl/" + inner;
 }
 
@@ -261,7 +263,8 @@ function runNmap(s: Scan, db: NmapDb, tls: Probe | null): void {
 function runProbe(s: Scan, p: Probe): bool { return p.tls ? runTls(s, p) : runPlain(s, p); }
 
 function tlsProbe(): Probe | null {
-  for (let i = 0; i < PROBES.length; i++) if (PROBES[i].tls) return PROBES[i];
+  const all = probes();
+  for (let i = 0; i < all.length; i++) if (all[i].tls) return all[i];
   return null;
 }
 
@@ -324,14 +327,23 @@ function run(input: Input): Output {
     order = rest;
   }
   let hard = false;
+  let greetedUnknown = false;
+  // with the opt-in nmap database, our own probes leave it half the budget: our
+  // database has ~70 probes, and on a service that greets with something we do
+  // not know every one of them would get an answer and use its time
+  const ownUntil = nmapText.length > 0 ? nowMs() + <i64>(s.left() / 2) : s.deadline;
   for (let i = 0; i < order.length && !hard; i++) {
-    if (s.left() < 100) break;
+    if (s.left() < 100 || nowMs() >= ownUntil) break;
     const p = order[i];
     if (p.tls && s.tlsTried) continue;
     const best = s.best;
     // after a soft match, only probes that can refine it
     if (best !== null && !p.canIdentify(best.name) && !(best.needsTls && p.tls)) continue;
+    // a server that spoke first with a greeting nothing knows is no client-first protocol:
+    // of the rest, only the light probes and the port's own (each would get the greeting again)
+    if (greetedUnknown && p.rarity > 1 && !p.forPort(t.port) && !prioritized.includes(p.name)) continue;
     hard = runProbe(s, p);
+    if (p.name == "NULL" && s.best === null && s.anyReply !== null) greetedUnknown = true;
     // the first connection was refused: the port is not open (any more)
     if (!s.connected && s.connectError == ECONNREFUSED) {
       return Output.fail(statusForError(s.connectError, true), "connect: " + errorName(s.connectError));

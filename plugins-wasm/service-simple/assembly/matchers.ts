@@ -1,10 +1,13 @@
-// The match database: for each service, code that recognises a reply and
-// extracts product, version, extrainfo, ostype, hostname and CPEs. Written
-// for wasmap from protocol knowledge (no nmap-service-probes content).
+// The hand-written half of the match database: for the services whose
+// replies need code (lengths, binary fields, cut-reply rules), code that
+// recognises a reply and extracts product, version, extrainfo, ostype,
+// hostname and CPEs; the regex half is db/service-db.txt (own-db.ts).
+// Written for wasmap from protocol knowledge (no nmap-service-probes content).
 // Every matcher is total on hostile input: any byte string gives a Match or
 // null, never a trap (lengths are checked before every read).
 import { cpePart, cpeUri, firstLine, isDigit, latin1 } from "@wasmap/sdk-assemblyscript";
 import { after, header, leadingVersion, linuxHint, token, versionToken } from "./text";
+import { PASS_GENERIC, PASS_SPECIFIC, matchOwn } from "./own-db";
 
 export const METHOD_MATCHING = "probe_matching";
 export const METHOD_EXTRACTION = "probe_extraction";
@@ -51,7 +54,13 @@ export class Match {
   }
 }
 
-/** Runs every matcher against one reply to `probe`; the first that recognises it wins. */
+/**
+ * One reply to `probe` against the whole database: the binary answers to our
+ * own probes, then the database's lines that name a product (own-db.ts), then
+ * the hand-written matchers below, then the database's lines that take the
+ * product from the reply and its softmatches. The first hard match wins; else
+ * the hand-written soft match, else the database's.
+ */
 export function matchReply(probe: string, b: Uint8Array): Match | null {
   if (b.length == 0) return null;
   const t = latin1(b);
@@ -60,6 +69,16 @@ export function matchReply(probe: string, b: Uint8Array): Match | null {
   if (probe == "PostgresSSLRequest") { m = matchPostgresSsl(b); if (m !== null) return m; }
   if (probe == "MQTTConnect") { m = matchMqtt(b); if (m !== null) return m; }
   if (probe == "DNSVersionBindReqTCP") { m = matchDns(b, t); if (m !== null) return m; }
+  if ((m = matchOwn(probe, t, PASS_SPECIFIC)) !== null) return m;
+  const hand = matchHand(probe, b, t);
+  if (hand !== null && !hand.soft) return hand;
+  const own = matchOwn(probe, t, PASS_GENERIC);
+  if (own !== null && !own.soft) return own;
+  return hand !== null ? hand : own;
+}
+
+function matchHand(probe: string, b: Uint8Array, t: string): Match | null {
+  let m: Match | null = null;
   if ((m = matchSsh(t)) !== null) return m;
   if ((m = matchMysql(b, t)) !== null) return m;
   if ((m = matchHttp(t)) !== null) return m;

@@ -5,7 +5,7 @@
 // config string `nmap_probes`. The text is untrusted: every line that does not
 // parse is skipped and counted, sizes are capped, nothing traps.
 import { hexVal, nowMs, sleepMs } from "@wasmap/sdk-assemblyscript";
-import { METHOD_MATCHING, Match } from "./matchers";
+import { METHOD_EXTRACTION, METHOD_MATCHING, Match } from "./matchers";
 import { Regex, compileRegex } from "./pcre";
 
 /** `data.service.source` of a result that came from nmap's database. */
@@ -469,6 +469,9 @@ export function nmapOrder(db: NmapDb, port: i32, intensity: i32): NmapProbe[] {
   return out;
 }
 
+/** A line whose product comes from the reply itself (`p/$1/`): our own database tries it after the hand-written matchers. */
+export function isGeneric(m: NmapMatch): bool { return m.product.startsWith("$"); }
+
 function expandCpe(t: string, groups: string[]): string {
   let c = expandTemplate(t, groups);
   // a template whose version group is empty leaves a trailing ":"
@@ -476,10 +479,16 @@ function expandCpe(t: string, groups: string[]): string {
   return c;
 }
 
-function toMatch(m: NmapMatch, g: string[]): Match {
+/**
+ * A match line filled from the regex groups. From nmap's file (`source`
+ * NMAP_SOURCE) every match is probe_matching, as before; from our own
+ * database (`source` "") a softmatch, or a line whose product is taken from
+ * the reply (`p/$1/`), is probe_extraction.
+ */
+export function toMatch(m: NmapMatch, g: string[], source: string = NMAP_SOURCE): Match {
   const r = m.soft ? Match.soft(m.service) : new Match(m.service);
-  r.method = METHOD_MATCHING;
-  r.source = NMAP_SOURCE;
+  r.method = source.length == 0 && (m.soft || isGeneric(m)) ? METHOD_EXTRACTION : METHOD_MATCHING;
+  r.source = source;
   r.product = expandTemplate(m.product, g);
   r.version = expandTemplate(m.version, g);
   r.extrainfo = expandTemplate(m.info, g);

@@ -13,7 +13,7 @@ import {
   statusForError,
 } from "@wasmap/sdk-assemblyscript";
 export { wasmap_abi_v1, wasmap_alloc, wasmap_free, wasmap_init, wasmap_run } from "@wasmap/sdk-assemblyscript";
-import { certInfo, leafSummary } from "./chain";
+import { certInfo, leafSummary } from "@wasmap/sdk-assemblyscript";
 import { Target, scanVersions } from "./probe";
 import { checkVulnerabilities } from "./vulns";
 import { smtpStartTls } from "./starttls";

@@ -5,7 +5,7 @@
 // (sslyze/nmap ssl-enum-ciphers' method), within a round cap and a deadline.
 import { ArrayWriter, ECONNRESET, ETIMEDOUT, MapWriter, Socket, concatBytes, errorName, nowMs } from "@wasmap/sdk-assemblyscript";
 import { md5 } from "@wasmap/sdk-assemblyscript";
-import { hex } from "./der";
+import { hex } from "@wasmap/sdk-assemblyscript";
 import { sha256 } from "@wasmap/sdk-assemblyscript";
 import { smtpStartTls } from "./starttls";
 import { LEGACY_SUITES, Suite, TLS13_SUITES, suiteByCode, suiteName } from "./suites";

@@ -7,8 +7,9 @@
 // one full framebuffer in Raw encoding, which it returns as a PNG. It never
 // sends input events.
 import {
-  ArrayWriter, ETIMEDOUT, concatBytes, Finding, Input, MapWriter, Output, SEVERITY_HIGH, STATUS_PROTOCOL_ERROR, Service, Socket,
+  ArrayWriter, ETIMEDOUT, concatBytes, Input, MapWriter, Output, STATUS_PROTOCOL_ERROR, Service, Socket,
   deadlineIn, encodePng, errorName, msUntil, register, statusForError,
+  Stop, lostRead,
 } from "@wasmap/sdk-assemblyscript";
 import {
   MAX_NAME, PixelFormat, SERVER_INIT_FIXED, ServerInit, be16, be32, blitRgba, chooseMinor, desktopName, parseServerInit,
@@ -38,11 +39,6 @@ class Session {
   skipped: string = "";
 
   get noAuth(): bool { return this.types.includes(1); }
-}
-
-/** A failed step: its status and reason, for `result`. */
-class Stop {
-  constructor(public status: string, public error: string) {}
 }
 
 /** Reads with one deadline per step; every miss becomes a `Stop`. */
@@ -80,10 +76,7 @@ class Reader {
 
   /** The stop for a read that ended early: closed by the peer, or the socket's error. */
   lost(what: string, closed: bool): void {
-    const e = this.sock.error;
-    this.stop = closed || e == 0
-      ? new Stop(STATUS_PROTOCOL_ERROR, "connection closed during " + what)
-      : new Stop(statusForError(e), errorName(e) + " during " + what);
+    this.stop = lostRead(this.sock, what, closed);
   }
 
   fail(error: string): bool { this.stop = new Stop(STATUS_PROTOCOL_ERROR, error); return false; }
@@ -174,7 +167,7 @@ function init(r: Reader, s: Session, timeout: i32): bool {
   return true;
 }
 
-/** The integer factor that brings a `w`×`h` RGBA PNG under MAX_PNG_BYTES. */
+/** The integer factor that brings a `w`×`h` RGBA PNG under MAX_PNG_BYTES even stored (uncompressed). */
 function scaleFor(w: i32, h: i32): i32 {
   let k = 1;
   while (<i64>((w + k - 1) / k) * <i64>((h + k - 1) / k) * 4 + <i64>((h + k - 1) / k) + 1024 > MAX_PNG_BYTES) k++;
@@ -245,10 +238,16 @@ function screenshot(r: Reader, s: Session, si: ServerInit, maxBytes: i64, timeou
       if (!r.into(px, 0, n, deadline, "pixel data")) return false;
       blitRgba(rgba, w, x, y, rw, rhh, px, fmt);
     }
-    const k = scaleFor(w, h);
+    // full size when it compresses under the cap (most screens do); else scaled down until it fits stored
+    let png = encodePng(w, h, rgba);
+    let k = 1;
+    if (<i64>png.length > MAX_PNG_BYTES) {
+      k = scaleFor(w, h);
+      png = encodePng((w + k - 1) / k, (h + k - 1) / k, shrink(rgba, w, h, k));
+    }
     s.pngWidth = (w + k - 1) / k;
     s.pngHeight = (h + k - 1) / k;
-    s.png = encodePng(s.pngWidth, s.pngHeight, k == 1 ? rgba : shrink(rgba, w, h, k));
+    s.png = png;
     return true;
   }
   return r.fail("no framebuffer update among " + MAX_OTHER_MESSAGES.toString() + " server messages");
@@ -309,11 +308,7 @@ function result(s: Session, stop: Stop | null): Output {
   svc.confidence = 1.0;
   svc.extrainfo = "protocol " + s.serverVersion;
   out.service = svc;
-  if (s.noAuth && s.failure.length == 0) {
-    const f = new Finding("vnc-no-auth", "VNC server accepts connections without authentication", SEVERITY_HIGH);
-    f.evidence = s.init !== null ? "security type None accepted; desktop '" + s.name + "'" : "security type None offered";
-    out.addFinding(f);
-  }
+  // no finding here: misconfig's vnc-no-auth reads auth_required (plugins-wasm/misconfig/assembly/remote-display-checks.ts)
   return out;
 }
 

@@ -1,6 +1,7 @@
 import type { CallContext } from '../call-context.js';
 import { ASYNC_IMPORTS } from '../linker.js';
 import { wasiImports } from '../wasi.js';
+import { browserImports, type BrowserClient } from './browser.js';
 import { dnsImports } from './dns.js';
 import { emitImports } from './emit.js';
 import type { HostEnv } from './env.js';
@@ -33,7 +34,8 @@ export class HostTable {
   readonly imports: WebAssembly.Imports;
   #caller: HostCaller | undefined;
 
-  constructor() {
+  /** `browser`: the worker's end of the pool's browser service (A12), absent outside a pool. */
+  constructor(browser?: BrowserClient) {
     const env: HostEnv = { ctx: () => this.caller().ctx };
     const wasmap: Record<string, HostFn> = {
       ...logImports(env),
@@ -42,6 +44,7 @@ export class HostTable {
       ...udpImports(env),
       ...tlsImports(env),
       ...dnsImports(env),
+      ...browserImports(env, browser),
     };
     this.imports = {
       wasmap: this.#guarded(wasmap, ASYNC_NAMES),

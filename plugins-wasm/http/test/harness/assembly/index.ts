@@ -4,7 +4,7 @@
 //   op "location": cases = [str], `base` = [scheme, host, port, path] → resolved URL or nil
 import { ArrayWriter, Input, MapWriter, Output, register } from "@wasmap/sdk-assemblyscript";
 export { wasmap_abi_v1, wasmap_alloc, wasmap_free, wasmap_init, wasmap_run } from "@wasmap/sdk-assemblyscript";
-import { PARSE_BAD, PARSE_OK, Url, extractTitle, parseResponse, resolveLocation } from "../../../assembly/http";
+import { PARSE_BAD, PARSE_OK, Url, extractTitle, parseResponse, resolveLocation } from "@wasmap/sdk-assemblyscript";
 
 function run(input: Input): Output {
   const op = input.raw.getString("op");

@@ -6,8 +6,8 @@
 //   op "hello":  cases = [version (int)], → ClientHello record bytes (SNI "wasmap.test", zero random, key share = the X25519 base point)
 import { ArrayWriter, Input, MapWriter, Output, register } from "@wasmap/sdk-assemblyscript";
 export { wasmap_abi_v1, wasmap_alloc, wasmap_free, wasmap_init, wasmap_run } from "@wasmap/sdk-assemblyscript";
-import { certInfo } from "../../../assembly/chain";
-import { hex } from "../../../assembly/der";
+import { certInfo } from "@wasmap/sdk-assemblyscript";
+import { hex } from "@wasmap/sdk-assemblyscript";
 import { md5 } from "@wasmap/sdk-assemblyscript";
 import { sha1 } from "@wasmap/sdk-assemblyscript";
 import { sha256 } from "@wasmap/sdk-assemblyscript";

@@ -5,7 +5,7 @@
 // parseResponse is pure: it looks at every byte received so far and says
 // PARSE_MORE (need more), PARSE_OK or PARSE_BAD (with a reason and what was
 // read). It never traps; the caps below bound what a hostile server costs.
-import { hexVal, isDigit, latin1 } from "@wasmap/sdk-assemblyscript";
+import { hexVal, isDigit, latin1 } from "../text/ascii";
 
 /** Status line + header fields, in bytes. */
 export const MAX_HEAD_BYTES = 32768;

@@ -1,8 +1,8 @@
 // cert_info from the chain the host's TLS handshake saw (DER, leaf first).
-import { ArrayWriter, MapWriter } from "@wasmap/sdk-assemblyscript";
+import { ArrayWriter, MapWriter } from "../msgpack/writer";
 import { hex } from "./der";
-import { sha1 } from "@wasmap/sdk-assemblyscript";
-import { sha256 } from "@wasmap/sdk-assemblyscript";
+import { sha1 } from "../hash/sha1";
+import { sha256 } from "../hash/sha256";
 import { parseCertificate } from "./x509";
 
 /** cert_info: certificate_chain[], is_self_signed, is_expired (vs `nowMs`), plus leaf facts. */

@@ -3,7 +3,7 @@
 // der.ts (bounded); `check` validates the whole structure (depth, element
 // count, lengths) before any field is read, so a truncated or hostile
 // certificate gives `error`, never a trap.
-import { ArrayWriter, MapWriter } from "@wasmap/sdk-assemblyscript";
+import { ArrayWriter, MapWriter } from "../msgpack/writer";
 import {
   TAG_BIT_STRING, TAG_BMP, TAG_BOOLEAN, TAG_GENERALIZED_TIME, TAG_INTEGER, TAG_OCTET_STRING, TAG_OID, TAG_SEQUENCE,
   TAG_SET, TAG_UNIVERSAL, TAG_UTC_TIME, Tlv, check, derError, expectTlv, hex, oidString, readTlv, setDerError,
