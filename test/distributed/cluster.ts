@@ -63,8 +63,12 @@ export class Proc {
     for (const w of this.#waiters) w();
   }
 
-  /** Resolves with the first match of `re` in stderr; fails if the process exits first or `ms` pass. */
-  async waitStderr(re: RegExp, ms = 60_000): Promise<RegExpMatchArray> {
+  /**
+   * Resolves with the first match of `re` in stderr; fails if the process exits first or `ms` pass.
+   * 240 s by default: a coordinator or worker loads every bundled plugin first, and a cold
+   * Asyncify cache on a fresh clone under load takes minutes (the tests allow 300 s).
+   */
+  async waitStderr(re: RegExp, ms = 240_000): Promise<RegExpMatchArray> {
     const deadline = Date.now() + ms;
     for (;;) {
       const m = re.exec(this.stderr);
