@@ -93,6 +93,7 @@ import { kamailio } from './services/kamailio.mjs';
  * @property {(ctx: ServiceContext) => Promise<Record<string, unknown>>} probe resolves once the protocol answers; the value becomes `extra` (`extra.ports`: name -> port of each further port the daemon serves, which bench/detect scans too)
  * @property {(ctx: ServiceContext) => Promise<Record<string, unknown>>} [afterStart] one-shot work once ready (e.g. MQTT publishes)
  * @property {(ctx: ServiceContext) => string[]} [logFiles] extra logs worth showing when start fails
+ * @property {(dir: string) => void} [afterStop] ends what the daemon started outside its process tree (given its run dir)
  */
 
 /**
@@ -1238,6 +1239,7 @@ export async function stopServices(names, opts = {}) {
       return undefined;
     }
     await stopRecord(runDir, rec, SERVICES[name].stopSignal ?? 'SIGTERM', opts.graceMs ?? 5000);
+    SERVICES[name].afterStop?.(path.join(runDir, name));
     return name;
   })));
   return stopped.filter((n) => n !== undefined);

@@ -200,4 +200,6 @@ export const samba = {
   },
   probe: sambaProbe,
   logFiles: (ctx) => [path.join(ctx.dir, 'log.smbd')],
+  // samba-dcerpcd is a session of its own: the stop of smbd's tree misses it
+  afterStop: stopSambaHelpers,
 };
