@@ -25,7 +25,8 @@ export function decodeBase64(b64: string, size: number, what: string): Buffer {
 
 /**
  * minisign shows a key id as the 8 key-id bytes read as a little-endian
- * 64-bit number, in 16 upper-case hex digits (printf %016" PRIX64).
+ * 64-bit number in upper-case hex (printf %" PRIX64, so without leading
+ * zeros); wasmap always writes all 16 digits.
  */
 export function keyIdToHex(id: Uint8Array): string {
   return Buffer.from(id).reverse().toString('hex').toUpperCase();

@@ -79,7 +79,8 @@ export function parseConfig(text: string, file: string): StoreConfig {
     if (typeof doc.revoked !== 'object' || doc.revoked === null || Array.isArray(doc.revoked)) throw new StoreError(`${file}: [revoked] must be a table`);
     const r = doc.revoked as Record<string, unknown>;
     cfg.revoked = {
-      keys: strings(r.keys, 'revoked.keys', file).map((k) => k.toUpperCase()),
+      // minisign prints a key id without leading zeros (%PRIX64): compare as 16 digits
+      keys: strings(r.keys, 'revoked.keys', file).map((k) => k.toUpperCase().padStart(16, '0')),
       sha256: strings(r.sha256, 'revoked.sha256', file).map((s) => s.toLowerCase()),
     };
   }
