@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { spawnCli, parseJsonl } from './support/cli.js';
+import { spawnCli, parseJsonl, runCliUntil } from './support/cli.js';
 import { listen, type Listener } from './support/listeners.js';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,20 +16,7 @@ describe('stopping a scan', () => {
   for (const [signal, status] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
     it(`on ${signal} flushes every open port found so far, prints the summary and exits ${status}`, async () => {
       // A rate-limited full scan takes ~30 s; it is interrupted after the first result.
-      const child = spawnCli(['scan', '--profile', 'ports', '127.0.0.1', '-p-', '--rate', '2000', '-Pn', '-f', 'jsonl']);
-      let stdout = '';
-      let stderr = '';
-      let signalled = false;
-      child.stderr!.on('data', (d) => (stderr += d));
-      const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-      child.stdout!.on('data', (d) => {
-        stdout += d;
-        if (!signalled && stdout.includes('\n')) {
-          signalled = true;
-          child.kill(signal);
-        }
-      });
-      const code = await exited;
+      const { code, stdout, stderr, signalled } = await runCliUntil(['scan', '--profile', 'ports', '127.0.0.1', '-p-', '--rate', '2000', '-Pn', '-f', 'jsonl'], (out) => out.includes('\n'), signal);
       expect(signalled).toBe(true);
       expect(code).toBe(status);
       const events = parseJsonl(stdout); // every line is complete JSON

@@ -12,7 +12,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseJsonl, runCli, spawnCli } from './support/cli.js';
+import { parseJsonl, runCli, runCliUntil } from './support/cli.js';
 // @ts-expect-error plain ESM module with JSDoc types
 import { startServices, stopServices } from './support/services.mjs';
 import { listen, type Listener } from './support/listeners.js';
@@ -132,21 +132,10 @@ describe('--screenshots DIR, on real Xvfb and x11vnc through the CLI', () => {
     // a port that accepts and never speaks keeps service detection busy for seconds after the VNC screenshot
     const silent = await listen();
     try {
-      const child = spawnCli(['scan', '127.0.0.1', '-p', `${vncPort},${silent.port}`, '-Pn', '--screenshots', 'shots', '-f', 'jsonl'], { cwd });
-      let stdout = '';
-      let stderr = '';
-      let signalled = false;
-      child.stderr!.on('data', (d) => (stderr += d));
-      const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-      child.stdout!.on('data', (d) => {
-        stdout += d;
-        // the file is written before the event reaches any other output
-        if (!signalled && stdout.includes('"type":"vnc"')) {
-          signalled = true;
-          child.kill('SIGINT');
-        }
-      });
-      expect(await exited, stderr).toBe(130);
+      // the file is written before the event reaches any other output
+      const { code, stderr, signalled } = await runCliUntil(['scan', '127.0.0.1', '-p', `${vncPort},${silent.port}`, '-Pn', '--screenshots', 'shots', '-f', 'jsonl'],
+        (out) => out.includes('"type":"vnc"'), 'SIGINT', { cwd });
+      expect(code, stderr).toBe(130);
       expect(signalled).toBe(true);
       expect(readdirSync(join(cwd, 'shots'))).toEqual([`127.0.0.1_${vncPort}_vnc.png`]);
       expectSameAsImport(join(cwd, 'shots', `127.0.0.1_${vncPort}_vnc.png`));

@@ -69,3 +69,31 @@ export function expectRefusal(r: CliResult, pattern: RegExp): void {
   expect(lines[0]).toMatch(pattern);
   expect(r.stderr).not.toMatch(/\n\s+at /);
 }
+
+/** What runCliUntil saw: the CLI's result, and whether the signal was sent. */
+export interface InterruptedRun extends CliResult {
+  signalled: boolean;
+}
+
+/**
+ * Runs the CLI and sends it `signal` the first time its stdout so far
+ * satisfies `ready` (e.g. holds a first event), as a user's Ctrl-C would.
+ */
+export function runCliUntil(args: string[], ready: (stdout: string) => boolean, signal: NodeJS.Signals = 'SIGINT', opts: CliOptions = {}): Promise<InterruptedRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawnCli(args, opts);
+    let stdout = '';
+    let stderr = '';
+    let signalled = false;
+    child.stderr!.on('data', (d) => (stderr += d));
+    child.stdout!.on('data', (d) => {
+      stdout += d;
+      if (!signalled && ready(stdout)) {
+        signalled = true;
+        child.kill(signal);
+      }
+    });
+    child.on('error', reject);
+    child.on('close', (code, sig) => resolve({ code, signal: sig, stdout, stderr, signalled }));
+  });
+}
