@@ -5,6 +5,7 @@
 // /var/lib/containers or /run; the storage driver is vfs, which works on
 // any filesystem. One container is created (never started) from a rootfs
 // directory, so the API has something to list without any image pull.
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { run, writeFile } from '../services.mjs';
@@ -13,10 +14,32 @@ import { httpGet } from './http-get.mjs';
 /** The container the service lists; its rootfs is one file, it is never started. */
 export const PODMAN_CONTAINER = 'wasmap-test';
 
+/** podman refuses a runroot longer than this (a checkout's path can be longer) */
+const RUNROOT_MAX = 50;
+
+/**
+ * podman's run state: under `dir` when its path is short enough, else a short
+ * directory in /tmp named by a hash of `dir`, so a restart finds the same one
+ * (podman's database records the runroot and refuses another).
+ * @param {string} dir
+ */
+export function podmanRunroot(dir) {
+  const inside = path.join(dir, 'run');
+  if (inside.length <= RUNROOT_MAX) return inside;
+  const short = `/tmp/wasmap-podman-${createHash('sha256').update(dir).digest('hex').slice(0, 12)}`;
+  fs.mkdirSync(short, { recursive: true, mode: 0o700 });
+  const st = fs.lstatSync(short);
+  // a directory someone else made there would hold our run state: refuse it
+  if (!st.isDirectory() || st.uid !== process.getuid?.() || (st.mode & 0o077) !== 0) {
+    throw new Error(`${short} is not a private directory of this user; remove it`);
+  }
+  return short;
+}
+
 /** @param {string} dir podman's global flags that keep its state under `dir` */
 function podmanGlobals(dir) {
   return [
-    '--root', path.join(dir, 'storage'), '--runroot', path.join(dir, 'run'), '--tmpdir', path.join(dir, 'tmp'),
+    '--root', path.join(dir, 'storage'), '--runroot', podmanRunroot(dir), '--tmpdir', path.join(dir, 'tmp'),
     '--network-config-dir', path.join(dir, 'networks'), '--volumepath', path.join(dir, 'volumes'),
     '--storage-driver', 'vfs', '--cgroup-manager', 'cgroupfs', '--events-backend', 'file', '--log-level', 'error',
   ];
@@ -43,5 +66,10 @@ export const podman = {
     const version = /** @type {Record<string, unknown>} */ (await res.json());
     if (res.status !== 200 || typeof version.ApiVersion !== 'string') throw new Error(`podman /version answered ${res.status} without ApiVersion`);
     return { version, container: PODMAN_CONTAINER };
+  },
+  // the run state outside the service dir goes with the daemon
+  afterStop(dir) {
+    const runroot = podmanRunroot(dir);
+    if (!runroot.startsWith(dir)) fs.rmSync(runroot, { recursive: true, force: true });
   },
 };
