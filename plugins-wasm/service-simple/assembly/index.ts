@@ -329,7 +329,7 @@ function run(input: Input): Output {
   let hard = false;
   let greetedUnknown = false;
   // with the opt-in nmap database, our own probes leave it half the budget: our
-  // database has ~70 probes, and on a service that greets with something we do
+  // database has ~90 probes, and on a service that greets with something we do
   // not know every one of them would get an answer and use its time
   const ownUntil = nmapText.length > 0 ? nowMs() + <i64>(s.left() / 2) : s.deadline;
   for (let i = 0; i < order.length && !hard; i++) {

@@ -6,8 +6,9 @@
 // packages report; (2) a table of replies captured from real daemons on this
 // machine (test/fixtures/real-replies.json: source and probe per entry; the
 // daemons whose protocol no services.mjs entry starts yet: RabbitMQ, epmd,
-// git daemon), replayed on loopback, each with the name/product/version it
-// must give.
+// git daemon, gpsd, qemu, krb5kdc, …), replayed on loopback, each with the
+// name/product/version it must give; (3) replies written from the protocols'
+// specifications, for services no Debian package here serves.
 //   npx vitest run plugins-wasm/service-simple/test/service-db-real.test.ts
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -57,6 +58,23 @@ function serviceOf(r: InvocationResult): ServiceOut {
   return (r.data as { service: ServiceOut }).service;
 }
 
+/** Loopback servers that answer as `reply` says; closed after each describe. */
+function replyServers(): (probe: string, bytes: Buffer) => Promise<number> {
+  const servers: Server[] = [];
+  afterAll(() => { for (const s of servers) s.close(); });
+  // on connect for a greeting (NULL), else in answer to the first bytes the plugin sends
+  return async (probe, bytes) => {
+    const srv = createServer((s: Socket) => {
+      s.on('error', () => {});
+      if (probe === 'NULL') s.write(bytes);
+      else s.once('data', () => s.end(bytes));
+    });
+    servers.push(srv);
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    return (srv.address() as { port: number }).port;
+  };
+}
+
 describe('the new probes against the real daemons of services.mjs', () => {
   it('has the daemons of the issue to run against', () => {
     // xrdp, slapd, samba and Xvfb are the client-first servers the issue names
@@ -103,24 +121,23 @@ const WANT: Record<string, Partial<ServiceOut>> = {
   prometheus: { name: 'http', product: 'Prometheus', version: '2.42.0+ds', extrainfo: 'go1.19.8' },
   influxdb: { name: 'http', product: 'InfluxDB http admin', version: '1.6.7~rc0' },
   podman: { name: 'docker', product: 'Podman API', version: '4.3.1', extrainfo: '' },
+  gpsd: { name: 'gpsd', product: 'gpsd', version: '3.22', extrainfo: 'protocol 3.14' },
+  nbd: { name: 'nbd', product: 'Network Block Device server', extrainfo: 'newstyle negotiation' },
+  haproxy: { name: 'haproxy', product: 'HAProxy runtime API', version: '2.6.12' },
+  ovsdb: { name: 'ovsdb', product: 'Open vSwitch database server' },
+  nut: { name: 'nut', product: 'Network UPS Tools upsd', version: '2.8.0' },
+  kerberos: { name: 'kerberos-sec', product: 'MIT Kerberos KDC', extrainfo: 'KRB-ERROR to an AS-REQ' },
+  qmp: { name: 'qmp', product: 'QEMU Machine Protocol', version: '7.2.22', extrainfo: 'Debian 1:7.2+dfsg-7+deb12u18+b3' },
+  spice: { name: 'spice', product: 'SPICE remote display server', extrainfo: 'protocol 2.2, link accepted' },
+  iperf3: { name: 'iperf3', product: 'iperf3 server', extrainfo: 'ready for a test' },
+  saned: { name: 'sane-port', product: 'SANE network scanner daemon', extrainfo: 'access granted' },
+  lcdproc: { name: 'lcdproc', product: 'LCDproc LCDd', version: '0.5.9', extrainfo: 'protocol 0.3, 20x4 display' },
+  lirc: { name: 'lirc', product: 'LIRC daemon', version: '0.10.1' },
 };
 
 describe('a table of replies captured from real daemons here (test/fixtures/real-replies.json)', () => {
-  const servers: Server[] = [];
-  afterAll(() => { for (const s of servers) s.close(); });
-
-  /** Replays `reply`: on connect for a greeting (NULL), else in answer to the first bytes the plugin sends. */
-  async function replay(c: Captured): Promise<number> {
-    const bytes = Buffer.from(c.reply, 'hex');
-    const srv = createServer((s: Socket) => {
-      s.on('error', () => {});
-      if (c.probe === 'NULL') s.write(bytes);
-      else s.once('data', () => s.end(bytes));
-    });
-    servers.push(srv);
-    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-    return (srv.address() as { port: number }).port;
-  }
+  const serve = replyServers();
+  const replay = (c: Captured): Promise<number> => serve(c.probe, Buffer.from(c.reply, 'hex'));
 
   it('has every reply the table expects, from the daemons it names', () => {
     expect(CAPTURED.map((c) => c.name).sort()).toEqual(Object.keys(WANT).sort());
@@ -169,4 +186,47 @@ describe('greetings the database names generically or by product (literal text, 
     const s = serviceOf(await under.scan(await greeter('220 mail.example.org ESMTP Foo/2.1'), { probe_rarity: 'light' }));
     expect(s.version).toBeUndefined();
   }, 30_000);
+});
+
+/** A little-endian u32 as latin1 text, for replies spelled as strings. */
+const u32le = (n: number): string => String.fromCharCode(n & 255, (n >>> 8) & 255, (n >>> 16) & 255, n >>> 24);
+
+describe('replies written from the specifications of protocols no package here serves', () => {
+  const answer = replyServers();
+  const bitcoinVersion = (agent: string): string => `\xf9\xbe\xb4\xd9version\x00\x00\x00\x00\x00${u32le(86 + agent.length)}\x00\x00\x00\x00`
+    + `${u32le(70016)}${'\x00'.repeat(8)}${'\x00'.repeat(8)}${'\x00'.repeat(52)}${'\x01'.repeat(8)}${String.fromCharCode(agent.length)}${agent}\x00\x00\x00\x00\x01`;
+  const cases: [string, string, string, Partial<ServiceOut>][] = [
+    // hddtemp(8): |device|model|temperature|unit| per disk
+    ['NULL', '|/dev/sda|WDC WD10EZEX-08WN4A0|33|C|', 'hddtemp', { name: 'hddtemp', product: 'hddtemp' }],
+    // CDDBP (freedb's CDDB protocol): "201 host CDDBP server vX ready at …"
+    ['NULL', '201 cddb.example.org CDDBP server v1.5.2PL0 ready at Sat Dec  5 12:00:00 2026\r\n', 'cddbp', { name: 'cddbp', product: 'CDDBP server', version: '1.5.2PL0' }],
+    // gmond's XML dump: the DTD inline, then the root element
+    ['NULL', '<?xml version="1.0" encoding="ISO-8859-1" standalone="yes"?>\n<!DOCTYPE GANGLIA_XML [\n   <!ELEMENT GANGLIA_XML (GRID|CLUSTER|HOST)*>\n      <!ATTLIST GANGLIA_XML VERSION CDATA #REQUIRED>\n]>\n<GANGLIA_XML VERSION="3.7.2" SOURCE="gmond">\n', 'ganglia', { name: 'ganglia', product: 'Ganglia gmond', version: '3.7.2' }],
+    // multistream-select: a varint length, then the protocol id and a newline
+    ['NULL', '\x13/multistream/1.0.0\n', 'libp2p', { name: 'libp2p', product: 'libp2p multistream-select' }],
+    // STARTDT con
+    ['IEC104StartDT', '\x68\x04\x0b\x00\x00\x00', 'iec-104', { name: 'iec-104', product: 'IEC 60870-5-104 outstation' }],
+    // Acknowledge: version 0, buffer sizes, no limits
+    ['OPCUAHello', `ACKF${u32le(28)}${u32le(0)}${u32le(65536)}${u32le(65536)}${u32le(0)}${u32le(0)}`, 'opcua-tcp', { name: 'opcua-tcp', product: 'OPC UA binary server' }],
+    // Capabilities-Exchange-Answer with Result-Code 2001 (DIAMETER_SUCCESS)
+    ['DiameterCER', '\x01\x00\x00\x20\x00\x00\x01\x01\x00\x00\x00\x00was\x00map\x00\x00\x00\x01\x0c\x40\x00\x00\x0c\x00\x00\x07\xd1', 'diameter', { name: 'diameter', product: 'Diameter peer' }],
+    // session initiate response, sequence echoed, status 0
+    ['HARTIPSession', '\x01\x01\x00\x00\x00\x01\x00\x0d\x01\x00\x00\x75\x30', 'hart-ip', { name: 'hart-ip', product: 'HART-IP device' }],
+    // I20100: SOH, the command echoed, date, station header lines, ETX at the end
+    ['ATGInventory', '\x01\r\nI20100\r\nDEC  5, 2026 12:00 PM\r\n\r\nWASMAP TEST STATION\r\n1 EXAMPLE ROAD\r\n\r\n\r\nIN-TANK INVENTORY\r\n\r\nTANK PRODUCT             VOLUME TC VOLUME   ULLAGE   HEIGHT    WATER     TEMP\r\n\x03', 'atg', { name: 'atg', product: 'Veeder-Root tank gauge', extrainfo: 'WASMAP TEST STATION' }],
+    // RouterOS before 6.43: !done with a challenge in =ret=
+    ['MikroTikLogin', '\x05!done\x25=ret=0123456789abcdef0123456789abcdef\x00', 'mikrotik-api', { name: 'mikrotik-api', product: 'MikroTik RouterOS API' }],
+    ['ElectrumVersion', '{"jsonrpc": "2.0", "result": ["ElectrumX 1.16.0", "1.4"], "id": 0}\n', 'electrum', { name: 'electrum', product: 'ElectrumX', version: '1.16.0', extrainfo: 'protocol 1.4' }],
+    ['StratumSubscribe', '{"id":1,"result":[[["mining.set_difficulty","b4b6693b72a50c7116db18d6497cac52"],["mining.notify","ae6812eb4cd7735a302a8a9dd95cf71f"]],"08000002",4],"error":null}\n', 'stratum', { name: 'stratum', product: 'Stratum mining pool' }],
+    ['BitcoinVersion', bitcoinVersion('/Satoshi:25.1.0/'), 'bitcoin', { name: 'bitcoin', product: 'Bitcoin Core', version: '25.1.0' }],
+    ['BitcoinVersion', bitcoinVersion('/btcwire:0.5.0/btcd:0.24.0/'), 'btcd', { name: 'bitcoin', product: 'Bitcoin node', extrainfo: '/btcwire:0.5.0/btcd:0.24.0/' }],
+    // HELLO 1.3 with a version bitmap element
+    ['OpenFlowHello', '\x04\x00\x00\x10\x00\x00\x00\x05\x00\x01\x00\x08\x00\x00\x00\x10', 'openflow', { name: 'openflow', product: 'OpenFlow controller', extrainfo: 'OpenFlow 1.3' }],
+  ];
+  for (const [probe, reply, label, want] of cases) {
+    it(`${label} (${probe})`, async () => {
+      const config = probe === 'NULL' ? { probe_rarity: 'light' } : { prioritize_probes: [probe] };
+      expect(serviceOf(await under.scan(await answer(probe, Buffer.from(reply, 'latin1')), config))).toMatchObject({ ...want, probe });
+    }, 30_000);
+  }
 });
