@@ -1,4 +1,5 @@
-// smb: a wasmap scanner for SMB servers (port 445, direct TCP). On one
+// smb: a wasmap scanner for SMB servers (port 445, direct TCP; port 139
+// after a NetBIOS session request). On one
 // connection it sends what Windows sends first, a multi-protocol SMB1
 // NEGOTIATE naming "NT LM 0.12", "SMB 2.002" and "SMB 2.???"; an SMB2 server
 // answers 2.???, and an SMB2 NEGOTIATE with every dialect up to 3.1.1
@@ -46,18 +47,25 @@ class Session {
   ipcStatus: u32 = 0;
   shares: ShareList | null = null;
   shareError: string = "";
+  /** SMB ran inside a NetBIOS session (port 139), not direct TCP. */
+  netbios: bool = false;
 
   get anonAccepted(): bool { return this.anonTried && this.anonStatus == STATUS_SUCCESS; }
 }
 
-/** A connection; its `stop` is set when connect failed. */
-function connect(ip: string, port: i32, timeout: i32): Conn {
-  const sock = Socket.connect(ip, port, msUntil(deadlineIn(timeout)));
+/** Where and how to reach the server: every connection of a scan is made alike. */
+class Endpoint {
+  constructor(public ip: string, public port: i32, public timeout: i32, public netbios: bool) {}
+}
+
+/** A connection, past the NetBIOS session request when the endpoint needs one; its `stop` is set when either failed. */
+function connect(e: Endpoint): Conn {
+  const sock = Socket.connect(e.ip, e.port, msUntil(deadlineIn(e.timeout)));
   const c = new Conn(sock);
   if (!sock.ok) {
     const o = Output.ioFail(sock.error, true);
     c.stop = new Stop(o.status, o.error);
-  }
+  } else if (e.netbios) c.sessionRequest(e.timeout);
   return c;
 }
 
@@ -114,8 +122,9 @@ function anonymousSession(c: Conn, s: Session, ids: Ids, timeout: i32): bool {
 }
 
 /** SMB1 dialects alone; with one chosen, an extended-security SESSION_SETUP for the product strings (and the CHALLENGE, if SMB2 gave none). */
-function probeSmb1(ip: string, port: i32, s: Session, timeout: i32): void {
-  const c = connect(ip, port, timeout);
+function probeSmb1(e: Endpoint, s: Session): void {
+  const timeout = e.timeout;
+  const c = connect(e);
   if (c.stop !== null) return;
   s.smb1Tried = true;
   const m = exchange(c, negotiate1(SMB1_DIALECTS), timeout, "SMB1 NEGOTIATE");
@@ -138,13 +147,14 @@ function probeSmb1(ip: string, port: i32, s: Session, timeout: i32): void {
 }
 
 /** One SMB2 NEGOTIATE per dialect: the server names the dialect back when it speaks it. */
-function probeDialects(ip: string, port: i32, s: Session, timeout: i32): void {
+function probeDialects(e: Endpoint, s: Session): void {
+  const timeout = e.timeout;
   const best = s.neg2!.dialect;
   for (let i = 0; i < DIALECTS.length; i++) {
     const d = DIALECTS[i];
     if (d == best) { s.dialects.push(d); continue; }
     if (d > best) continue; // the server chose the highest it speaks
-    const c = connect(ip, port, timeout);
+    const c = connect(e);
     if (c.stop !== null) return;
     const m = exchange(c, negotiate(new Ids(), [d]), timeout, "SMB2 NEGOTIATE " + dialectName(d));
     c.sock.close();
@@ -199,6 +209,7 @@ function data(s: Session): MapWriter {
   const m = new MapWriter();
   const n2 = s.neg2;
   const n1 = s.neg1;
+  m.str("transport", s.netbios ? "netbios-session" : "direct-tcp");
   if (n2 !== null) {
     m.str("dialect", dialectName(n2.dialect));
     if (s.dialects.length > 0) {
@@ -265,6 +276,7 @@ function data(s: Session): MapWriter {
 function summary(s: Session): string {
   const n2 = s.neg2;
   let line = n2 !== null ? "SMB " + dialectName(n2.dialect) : "SMB1 only";
+  if (s.netbios) line += " in a NetBIOS session";
   if (n2 !== null && s.smb1Tried) line += s.neg1 !== null ? ", SMB1 on" : ", SMB1 off";
   line += signingRequired(s) ? ", signing required" : ", signing not required";
   const ch = s.challenge;
@@ -291,7 +303,9 @@ function result(s: Session, stop: Stop | null): Output {
   out.setData(data(s));
   if (stop === null) out.summary = summary(s);
   const p = product(s);
-  const svc = p[0].length > 0 ? Service.of("microsoft-ds", p[0], p[1]) : new Service("microsoft-ds");
+  // nmap's names: SMB in a NetBIOS session is netbios-ssn (139), direct TCP microsoft-ds (445)
+  const name = s.netbios ? "netbios-ssn" : "microsoft-ds";
+  const svc = p[0].length > 0 ? Service.of(name, p[0], p[1]) : new Service(name);
   if (p[0] == "Samba smbd") svc.addVersionCpe("samba", "samba");
   svc.confidence = 1.0;
   const n2 = s.neg2;
@@ -307,9 +321,11 @@ function run(input: Input): Output {
   if (t === null) return Output.fail(STATUS_PROTOCOL_ERROR, "no target");
   const timeout = <i32>input.config.getInt("timeout_ms", 3000);
   const wantShares = input.config.getBool("list_shares", true);
+  const e = new Endpoint(t.ip, t.port, timeout, t.port == 139 || input.config.getBool("netbios_session", false));
   const s = new Session();
+  s.netbios = e.netbios;
 
-  const c = connect(t.ip, t.port, timeout);
+  const c = connect(e);
   const failed = c.stop;
   if (failed !== null) return Output.fail(failed.status, failed.error);
   const ids = new Ids();
@@ -324,8 +340,8 @@ function run(input: Input): Output {
   const stop = c.stop;
   c.sock.close();
   // later connections only add: their failures never undo what the first one found
-  if (s.neg2 !== null || s.neg1 !== null) probeSmb1(t.ip, t.port, s, timeout);
-  if (s.neg2 !== null) probeDialects(t.ip, t.port, s, timeout);
+  if (s.neg2 !== null || s.neg1 !== null) probeSmb1(e, s);
+  if (s.neg2 !== null) probeDialects(e, s);
   return result(s, stop);
 }
 

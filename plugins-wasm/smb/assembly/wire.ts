@@ -1,6 +1,6 @@
 // Little-endian fields, and the NetBIOS session service frame (RFC 1002
 // §4.3.1; MS-SMB2 §2.1 "Direct TCP"): a 4-byte big-endian length before every
-// SMB message. Reads carry one deadline per step; every miss becomes a
+// SMB message; on port 139 a session request comes first. Reads carry one deadline per step; every miss becomes a
 // `Stop` that keeps the status and reason for `result`.
 import { ETIMEDOUT, STATUS_PROTOCOL_ERROR, Socket, Stop, deadlineIn, errorName, lostRead, msUntil, statusForError } from "@wasmap/sdk-assemblyscript";
 
@@ -69,6 +69,59 @@ export class Conn {
   }
 
   fail(error: string): void { this.stop = new Stop(STATUS_PROTOCOL_ERROR, error); }
+
+  /**
+   * The NetBIOS session request (RFC 1002 §4.3.2) that port 139 wants before
+   * any SMB, calling "*SMBSERVER" as Windows clients do when they know no
+   * NetBIOS name; false with `stop` set (a negative response names its reason).
+   */
+  sessionRequest(timeout: i32): bool {
+    const f = new Uint8Array(4 + 68);
+    f[0] = 0x81;
+    f[3] = 68;
+    f.set(nbName("*SMBSERVER", 0x20), 4);
+    f.set(nbName("WASMAP", 0x00), 38);
+    if (this.sock.send(f) < 0) {
+      this.stop = new Stop(statusForError(this.sock.error), errorName(this.sock.error) + " sending the NetBIOS session request");
+      return false;
+    }
+    const what = "the NetBIOS session request";
+    const deadline = deadlineIn(timeout);
+    const h = this.exactly(4, deadline, what);
+    if (h === null) return false;
+    const len = (<i32>h[1] << 16) | (<i32>h[2] << 8) | h[3];
+    if (h[0] == 0x82 && len == 0) return true;
+    if (h[0] == 0x83 && len == 1) {
+      const e = this.exactly(1, deadline, what);
+      if (e === null) return false;
+      this.fail("NetBIOS session refused: " + nbtRefusal(e[0]));
+      return false;
+    }
+    if (h[0] == 0x84) { this.fail("NetBIOS session retargeted to another address"); return false; }
+    this.fail("NetBIOS frame type 0x" + (<i32>h[0]).toString(16) + " answering " + what);
+    return false;
+  }
+}
+
+/** A NetBIOS name, first-level encoded (RFC 1001 §14.1): 15 characters padded with spaces, the suffix, each nibble + 'A'; no scope. */
+function nbName(name: string, suffix: i32): Uint8Array {
+  const b = new Uint8Array(34);
+  b[0] = 32;
+  for (let i = 0; i < 16; i++) {
+    const c: i32 = i == 15 ? suffix : i < name.length ? name.charCodeAt(i) : 0x20;
+    b[1 + 2 * i] = <u8>(0x41 + (c >> 4));
+    b[2 + 2 * i] = <u8>(0x41 + (c & 15));
+  }
+  return b;
+}
+
+/** NEGATIVE SESSION RESPONSE error codes (RFC 1002 §4.3.4). */
+function nbtRefusal(code: i32): string {
+  if (code == 0x80) return "not listening on the called name (0x80)";
+  if (code == 0x81) return "not listening for the calling name (0x81)";
+  if (code == 0x82) return "called name not present (0x82)";
+  if (code == 0x83) return "called name present, insufficient resources (0x83)";
+  return "unspecified error (0x" + code.toString(16) + ")";
 }
 
 /**

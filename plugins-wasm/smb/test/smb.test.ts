@@ -75,9 +75,9 @@ describe('the smb scanner plugin, on real Samba smbd servers', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('is an active scanner for port 445 or any port named microsoft-ds or smb', () => {
+  it('is an active scanner for ports 445 and 139 or any port named microsoft-ds, netbios-ssn or smb', () => {
     expect(under.plugin.manifest).toMatchObject({
-      name: 'smb', kind: 'scanner', capabilities: ['network'], match: { ports: [445], services: ['microsoft-ds', 'smb'], transport: 'tcp' },
+      name: 'smb', kind: 'scanner', capabilities: ['network'], match: { ports: [445, 139], services: ['microsoft-ds', 'netbios-ssn', 'smb'], transport: 'tcp' },
     });
   });
 
@@ -151,6 +151,35 @@ describe('the smb scanner plugin, on real Samba smbd servers', () => {
     expect(r.summary).toBe(`SMB1 only, signing not required, ${SAMBA_NETBIOS_NAME}\\${SAMBA_NETBIOS_NAME} (${samba})`);
     expect(r.service).toMatchObject({ name: 'microsoft-ds', product: 'Samba smbd', extrainfo: `SMB1; workgroup: ${SAMBA_NETBIOS_NAME}` });
   });
+
+  it('speaks SMB inside a NetBIOS session when asked: the same findings, named netbios-ssn', async () => {
+    const port = under.service('smb').port;
+    const direct = await under.scan(port);
+    const r = await under.scan(port, { netbios_session: true });
+    // Samba answers the session request with a positive response; had the plugin not sent one, or not
+    // read its answer, the NEGOTIATE would have met that 0x82 frame and failed
+    expect(r.status, r.error).toBe('success');
+    const d = r.data as SmbData & { transport: string };
+    expect(d.transport).toBe('netbios-session');
+    expect((direct.data as { transport: string }).transport).toBe('direct-tcp');
+    const same = (x: SmbData) => ({ dialects: x.dialects, smb1: x.smb1_enabled, ntlm: x.ntlm.netbios_computer_name, anon: x.anonymous_session, shares: x.shares?.map((sh) => sh.name) });
+    expect(same(d)).toEqual(same(direct.data as SmbData));
+    expect(r.summary).toBe(direct.summary!.replace(/^SMB 3\.1\.1/, 'SMB 3.1.1 in a NetBIOS session'));
+    expect(r.service).toEqual({ ...direct.service, name: 'netbios-ssn' });
+  });
+
+  it('sends the session request by itself on port 139, to a real smbd listening there', async () => {
+    const on139 = await spawnSamba({ dir: join(dir, 'netbios'), host: '127.0.0.1', port: 139 });
+    try {
+      const r = await under.scan(139);
+      expect(r.status, r.error).toBe('success');
+      expect((r.data as { transport: string }).transport).toBe('netbios-session');
+      expect(r.service).toMatchObject({ name: 'netbios-ssn' });
+      expect((r.data as SmbData).shares?.map((sh) => sh.name)).toEqual(['public', 'IPC$']);
+    } finally {
+      on139.stop();
+    }
+  }, 60_000);
 
   it('leaves the share list out when list_shares is off', async () => {
     const r = await under.scan(under.service('smb').port, { list_shares: false });
@@ -233,6 +262,20 @@ describe('the smb scanner plugin, on real Samba smbd servers', () => {
         expect({ error, got: [r.status, r.error] }).toEqual({ error, got: [status, error] });
         expect(r.data).toBeUndefined();
         expect(r.summary).toBeUndefined();
+      }
+    });
+
+    it('names the reason when a NetBIOS session is refused, and what came when the answer is no session response', async () => {
+      const cases: [Buffer, string][] = [
+        [Buffer.from([0x83, 0, 0, 1, 0x82]), 'NetBIOS session refused: called name not present (0x82)'],
+        [Buffer.from([0x83, 0, 0, 1, 0x80]), 'NetBIOS session refused: not listening on the called name (0x80)'],
+        [Buffer.from([0x84, 0, 0, 6, 127, 0, 0, 1, 0, 139]), 'NetBIOS session retargeted to another address'],
+        [frame(Buffer.from('SSH-2.0-OpenSSH_9.2\r\n')), 'NetBIOS frame type 0x0 answering the NetBIOS session request'],
+      ];
+      for (const [reply, error] of cases) {
+        const r = await answering(reply, { netbios_session: true });
+        expect({ error, got: [r.status, r.error] }).toEqual({ error, got: ['protocol-error', error] });
+        expect(r.data).toBeUndefined();
       }
     });
   });
