@@ -14,7 +14,11 @@ import {
   ArrayWriter, Input, MapWriter, isDigit, NtlmChallenge, Output, STATUS_PROTOCOL_ERROR, Service, Socket,
   deadlineIn, findNtlmssp, msUntil, ntlmAnonymousAuthenticate, ntlmNegotiate, parseNtlmChallenge, register,
 } from "@wasmap/sdk-assemblyscript";
-import { MULTI_DIALECTS, Negotiate1, SMB1_DIALECTS, SessionSetup1, isSmb1, negotiate1, parseNegotiate1, parseSessionSetup1, sessionSetup1 } from "./smb1";
+import {
+  Ids1, MULTI_DIALECTS, Negotiate1, SMB1_DIALECTS, SessionSetup1, isSmb1, negotiate1, parseNegotiate1, parseSessionSetup1, sessionSetup1, smb1Status, uidOf,
+} from "./smb1";
+import { Smb1Pipe } from "./smb1-pipe";
+import { Smb2Pipe } from "./smb2-pipe";
 import {
   DIALECTS, DIALECT_WILDCARD, Ids, Negotiate2, STATUS_MORE_PROCESSING_REQUIRED, STATUS_SUCCESS, cipherName, dialectName,
   parseNegotiate, parseSessionSetup, negotiate, sessionIdOf, sessionSetup, status,
@@ -121,14 +125,18 @@ function anonymousSession(c: Conn, s: Session, ids: Ids, timeout: i32): bool {
   return s.anonAccepted;
 }
 
-/** SMB1 dialects alone; with one chosen, an extended-security SESSION_SETUP for the product strings (and the CHALLENGE, if SMB2 gave none). */
-function probeSmb1(e: Endpoint, s: Session): void {
+/**
+ * SMB1 dialects alone; with one chosen, an extended-security SESSION_SETUP
+ * for the product strings (and the CHALLENGE, if SMB2 gave none). On a
+ * server without SMB2, the null session and the share listing too, over SMB1.
+ */
+function probeSmb1(e: Endpoint, s: Session, wantShares: bool): void {
   const timeout = e.timeout;
   const c = connect(e);
   if (c.stop !== null) return;
   s.smb1Tried = true;
   const m = exchange(c, negotiate1(SMB1_DIALECTS), timeout, "SMB1 NEGOTIATE");
-  // a server without SMB1 may close the connection instead of answering "none"
+  // a server without SMB2 may close the connection instead of answering "none"
   if (m === null) { c.sock.close(); return; }
   const n = parseNegotiate1(m);
   if (n !== null && n.dialectIndex == SMB1_DIALECTS.length - 1) {
@@ -140,10 +148,32 @@ function probeSmb1(e: Endpoint, s: Session): void {
       s.nativeLanMan = r.nativeLanMan;
       s.primaryDomain = r.primaryDomain;
       const at = findNtlmssp(r.blob);
-      if (s.challenge === null && at >= 0) s.challenge = parseNtlmChallenge(r.blob.subarray(at));
+      const ch: NtlmChallenge | null = at >= 0 ? parseNtlmChallenge(r.blob.subarray(at)) : null;
+      if (s.challenge === null) s.challenge = ch;
+      if (s.neg2 === null && ch !== null && smb1Status(m2!) == STATUS_MORE_PROCESSING_REQUIRED) anonymousSmb1(c, s, ch, uidOf(m2!), timeout, e.ip, wantShares);
     }
   }
   c.sock.close();
+}
+
+/** The anonymous AUTHENTICATE over SMB1 and, when it holds, the share listing through SMB1's named-pipe path. */
+function anonymousSmb1(c: Conn, s: Session, ch: NtlmChallenge, uid: i32, timeout: i32, server: string, wantShares: bool): void {
+  const ids = new Ids1();
+  ids.uid = uid;
+  const m = exchange(c, sessionSetup1(negTokenResp(ntlmAnonymousAuthenticate(ch.flags)), ids), timeout, "anonymous SMB1 SESSION_SETUP");
+  if (m === null) return;
+  s.anonTried = true;
+  s.anonStatus = smb1Status(m);
+  if (!s.anonAccepted) return;
+  const r = parseSessionSetup1(m);
+  // SMB1's Action has only the guest bit (MS-CIFS §2.2.4.53.2)
+  s.anonFlags = r !== null ? r.action & 0x1 : 0;
+  if (!wantShares) return;
+  const l = listShares(new Smb1Pipe(c, timeout, ids), server);
+  s.shares = l.list;
+  s.shareError = l.error;
+  const lost = c.stop;
+  if (lost !== null) { s.shareError = lost.error; c.stop = null; }
 }
 
 /** One SMB2 NEGOTIATE per dialect: the server names the dialect back when it speaks it. */
@@ -330,7 +360,7 @@ function run(input: Input): Output {
   if (failed !== null) return Output.fail(failed.status, failed.error);
   const ids = new Ids();
   if (negotiateBest(c, s, ids, timeout) && s.neg2 !== null && anonymousSession(c, s, ids, timeout) && wantShares) {
-    const l = listShares(c, ids, t.ip, timeout);
+    const l = listShares(new Smb2Pipe(c, timeout, ids), t.ip);
     s.shares = l.list;
     s.shareError = l.error;
     // the listing is the last, optional step: its failure is reported beside what was read, not instead of it
@@ -340,7 +370,7 @@ function run(input: Input): Output {
   const stop = c.stop;
   c.sock.close();
   // later connections only add: their failures never undo what the first one found
-  if (s.neg2 !== null || s.neg1 !== null) probeSmb1(e, s);
+  if (s.neg2 !== null || s.neg1 !== null) probeSmb1(e, s, wantShares);
   if (s.neg2 !== null) probeDialects(e, s);
   return result(s, stop);
 }

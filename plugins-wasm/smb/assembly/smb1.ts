@@ -18,16 +18,31 @@ const CAP_UNICODE: u32 = 0x4;
 const CAP_NT_STATUS: u32 = 0x40;
 const CAP_EXTENDED_SECURITY: u32 = 0x80000000;
 
-/** The 32-byte SMB1 header for `cmd`. */
-function header(cmd: u8, size: i32): Uint8Array {
+/** The ids an SMB1 session's requests carry: UID from SESSION_SETUP, TID from TREE_CONNECT, a MID per request. */
+export class Ids1 {
+  uid: i32 = 0;
+  tid: i32 = 0;
+  mid: i32 = 0;
+}
+
+/** The 32-byte SMB1 header for `cmd`, in a message of `size` bytes; with `ids`, its UID, TID and the next MID. */
+export function header(cmd: u8, size: i32, ids: Ids1 | null = null): Uint8Array {
   const b = new Uint8Array(size);
   b[0] = 0xff; b[1] = 0x53; b[2] = 0x4d; b[3] = 0x42;
   b[4] = cmd;
   b[9] = 0x18; // case-insensitive, canonical paths
   put16(b, 10, FLAGS2);
   put16(b, 26, 0xfeff); // PID
+  if (ids !== null) {
+    put16(b, 24, ids.tid);
+    put16(b, 28, ids.uid);
+    put16(b, 30, ++ids.mid);
+  }
   return b;
 }
+
+export function uidOf(m: Uint8Array): i32 { return le16(m, 28); }
+export function tidOf(m: Uint8Array): i32 { return le16(m, 24); }
 
 export function isSmb1(m: Uint8Array): bool { return m.length >= 32 && m[0] == 0xff && m[1] == 0x53 && m[2] == 0x4d && m[3] == 0x42; }
 export function smb1Status(m: Uint8Array): u32 { return le32(m, 5); }
@@ -101,14 +116,14 @@ function zstr16(m: Uint8Array, at: i32, end: i32): i32 {
   return min(i, end);
 }
 
-/** SESSION_SETUP_ANDX with extended security carrying `blob` (a SPNEGO token); empty NativeOS/NativeLanMan. */
-export function sessionSetup1(blob: Uint8Array): Uint8Array {
+/** SESSION_SETUP_ANDX with extended security carrying `blob` (a SPNEGO token); empty NativeOS/NativeLanMan. A second leg passes the UID the first got. */
+export function sessionSetup1(blob: Uint8Array, ids: Ids1 | null = null): Uint8Array {
   const words = 12;
   const fixed = 32 + 1 + words * 2 + 2;
   // blob, a pad byte so the strings start 2-aligned, then two empty UTF-16 strings
   const pad = (fixed + blob.length) & 1;
   const bytes = blob.length + pad + 4;
-  const b = header(CMD_SESSION_SETUP, fixed + bytes);
+  const b = header(CMD_SESSION_SETUP, fixed + bytes, ids);
   b[32] = <u8>words;
   b[33] = 0xff; // no AndX
   put16(b, 37, 16644); // MaxBufferSize
@@ -122,6 +137,8 @@ export function sessionSetup1(blob: Uint8Array): Uint8Array {
 
 /** What the first SESSION_SETUP_ANDX response tells before any credentials: the security blob and the product strings. */
 export class SessionSetup1 {
+  /** Action: bit 0 set when the server logged the session on as guest. */
+  action: i32 = 0;
   blob: Uint8Array = new Uint8Array(0);
   nativeOs: string = "";
   nativeLanMan: string = "";
@@ -131,6 +148,7 @@ export class SessionSetup1 {
 export function parseSessionSetup1(m: Uint8Array): SessionSetup1 | null {
   if (!isSmb1(m) || m[4] != CMD_SESSION_SETUP || m.length < 33 || m[32] != 4 || m.length < 33 + 8 + 2) return null;
   const r = new SessionSetup1();
+  r.action = le16(m, 33 + 4);
   const blobLength = le16(m, 33 + 6);
   const byteCount = le16(m, 41);
   const bytes = 43;

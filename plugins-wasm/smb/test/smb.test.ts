@@ -135,7 +135,7 @@ describe('the smb scanner plugin, on real Samba smbd servers', () => {
     expect(r.service).toMatchObject({ name: 'microsoft-ds', product: 'Samba smbd', version: /^Samba ([\d.]+)/.exec(samba)![1] });
   });
 
-  it('reads an SMB1-only smbd through SMB1: NEGOTIATE, the CHALLENGE and the product from SESSION_SETUP_ANDX', async () => {
+  it('reads an SMB1-only smbd through SMB1: NEGOTIATE, the CHALLENGE and the product from SESSION_SETUP_ANDX, the null session and its shares', async () => {
     const r = await under.scan(old);
     const d = r.data as SmbData;
     expect(r.status).toBe('success');
@@ -147,8 +147,15 @@ describe('the smb scanner plugin, on real Samba smbd servers', () => {
     expect(d.ntlm).toMatchObject({ netbios_computer_name: SAMBA_NETBIOS_NAME, netbios_domain_name: SAMBA_NETBIOS_NAME });
     // Samba's SMB1 signing "default" is off for a standalone server
     expect(d).toMatchObject({ signing_enabled: false, signing_required: false, smb1_signing_required: false });
-    expect(d.anonymous_session).toBeUndefined(); // the null session and share listing are SMB2-only
-    expect(r.summary).toBe(`SMB1 only, signing not required, ${SAMBA_NETBIOS_NAME}\\${SAMBA_NETBIOS_NAME} (${samba})`);
+    // the null session and the share listing over SMB1 (TREE_CONNECT_ANDX, NT_CREATE_ANDX, TransactNmPipe), as smbclient sees them
+    const nt1 = smbclient(old, '-m', 'NT1', '--option=client min protocol=NT1');
+    expect(nt1.status).toBe(0);
+    const seen = [...nt1.out.matchAll(/^\t(\S+)\s+(Disk|IPC|Printer)\s+(.*)$/gm)].map((m) => ({ name: m[1], type: m[2]!.toLowerCase(), comment: m[3]!.trim() }));
+    expect(seen.map((x) => x.name)).toEqual(['public', 'IPC$']);
+    expect(d.anonymous_session).toBe(true);
+    expect(d.shares?.map(({ name, type, comment }) => ({ name, type, comment }))).toEqual(seen);
+    expect(d.shares_error).toBeUndefined();
+    expect(r.summary).toBe(`SMB1 only, signing not required, ${SAMBA_NETBIOS_NAME}\\${SAMBA_NETBIOS_NAME} (${samba}), null session accepted, 2 shares listed anonymously (1 not special)`);
     expect(r.service).toMatchObject({ name: 'microsoft-ds', product: 'Samba smbd', extrainfo: `SMB1; workgroup: ${SAMBA_NETBIOS_NAME}` });
   });
 
