@@ -308,6 +308,15 @@ describe('inside TLS', () => {
 });
 
 describe('when nothing useful answers', () => {
+  it('names a silent listener on a well-known port from the port table, at low confidence', async () => {
+    // 28015 (RethinkDB) is in the table and below Linux's ephemeral range, so no other test gets it by chance
+    const srv = createServer((s: Socket) => { s.on('error', () => {}); });
+    servers.push(srv);
+    await new Promise<void>((resolve, reject) => { srv.once('error', reject); srv.listen(28015, '127.0.0.1', resolve); });
+    const r = await scan(28015, { probe_rarity: 'light' });
+    expect(serviceOf(r)).toMatchObject({ name: 'rethinkdb', method: 'table_default', probe: '', confidence: 0.3 });
+  }, 30_000);
+
   it('falls back to the port table guess or "unknown" for a silent listener', async () => {
     const port = await replay({});
     const r = await scan(port, { probe_rarity: 'light' });
