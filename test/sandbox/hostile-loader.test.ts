@@ -11,6 +11,7 @@ import { spawnCli } from '../support/cli.js';
 import { tempDir, testRuntime } from './helpers/fixtures.js';
 import { badNameForValidator, chainedSleeps, liveLocals } from './helpers/hostile-modules.js';
 import { compileWat } from './helpers/wat.js';
+import { closedPort as freePort } from '../support/listeners.js';
 
 /**
  * Hostile modules aimed at the loader (issue #10, items 6 and 7): the
@@ -84,13 +85,6 @@ function collect(child: ChildProcess): { out: string; err: string } {
   return text;
 }
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as { port: number };
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 async function refusal(bytes: Uint8Array, opts: Parameters<typeof loadPlugin>[1]): Promise<{ code: string; message: string }> {
   try {

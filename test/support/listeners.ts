@@ -34,11 +34,28 @@ export async function listen(host = '127.0.0.1', behaviour: Behaviour = 'silent'
   };
 }
 
-/** A loopback port with nothing listening: bind, read the port, close. */
+/**
+ * Closed ports come from 20000-26999: below the kernel's ephemeral range
+ * (32768+), so no listen(0) of a parallel test and no connect()'s source port
+ * takes one after it is handed out (a port from listen(0) was, and the scan
+ * saw it open), and clear of the fixed service ports (27000+). Each vitest
+ * worker gets its own slice, and hands out each port of it once.
+ */
+const CLOSED_FIRST = 20000;
+const CLOSED_SLICE = 400;
+const worker = Number(process.env.VITEST_POOL_ID ?? 0) % Math.floor(7000 / CLOSED_SLICE);
+let nextClosed = 0;
+
+/** A loopback port with nothing listening (checked by binding it), outside the ephemeral range. */
 export async function closedPort(host = '127.0.0.1'): Promise<number> {
-  const l = await listen(host);
-  await l.close();
-  return l.port;
+  for (let tries = 0; tries < CLOSED_SLICE; tries++) {
+    const port = CLOSED_FIRST + worker * CLOSED_SLICE + (nextClosed++ % CLOSED_SLICE);
+    const l = await listen(host, 'silent', port).catch(() => null);
+    if (l === null) continue; // taken by something outside the tests
+    await l.close();
+    return port;
+  }
+  throw new Error(`no free loopback port in ${CLOSED_FIRST + worker * CLOSED_SLICE}+${CLOSED_SLICE}`);
 }
 
 /** Waits until something accepts TCP on 127.0.0.1:port (a daemon a test just spawned). */

@@ -11,20 +11,12 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { closedPort } from './listeners.js';
 
 const REDIS_SERVER = '/usr/bin/redis-server';
 
-/** A port nothing listens on right now (bound and released by the kernel's choice). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
+/** A port nothing listens on right now, outside the ephemeral range (see listeners.ts). */
+export const freePort = (): Promise<number> => closedPort();
 
 export class RedisInstance {
   #child: ChildProcess | undefined;

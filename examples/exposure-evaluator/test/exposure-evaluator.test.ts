@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ import { buildPlugin } from '../../../sdk/assemblyscript/scripts/build.mjs';
 // @ts-expect-error plain ESM module with JSDoc types
 import { startServices, stopServices } from '../../../test/support/services.mjs';
 import { tempDir, testRuntime } from '../../../test/sandbox/helpers/fixtures.js';
+import { closedPort as freePort } from '../../../test/support/listeners.js';
 
 const here = join(fileURLToPath(new URL('.', import.meta.url)), '..');
 const NAMES = ['ssh', 'redis', 'memcached', 'telnet'];
@@ -39,13 +40,6 @@ function grab(port: number, probe?: string): Promise<Uint8Array> {
   });
 }
 
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 /** A second, password-protected redis-server of our own (services.mjs runs an open one). */
 async function startAuthRedis(): Promise<{ port: number; proc: ChildProcess }> {
