@@ -4,7 +4,7 @@
  * an untrusted comment line.
  */
 import { SignatureError } from './signature-error.js';
-import { decodeBase64, fileLines, keyIdToHex, keyIdFromHex, UNTRUSTED_PREFIX } from './text-format.js';
+import { decodeBase64, fileLines, keyIdAsPrinted, keyIdToHex, keyIdFromHex, UNTRUSTED_PREFIX } from './text-format.js';
 
 export interface PublicKey {
   /** 16 upper-case hex digits, as `minisign` prints it */
@@ -33,7 +33,7 @@ export function publicKeyBase64(k: PublicKey): string {
   return Buffer.concat([Buffer.from(SIG_ALG, 'latin1'), keyIdFromHex(k.keyId), k.key]).toString('base64');
 }
 
-/** The .pub file as `minisign -G` writes it. */
+/** The .pub file as `minisign -G` writes it, byte for byte (its comment prints the id without leading zeros). */
 export function formatPublicKey(k: PublicKey): string {
-  return `${UNTRUSTED_PREFIX}minisign public key ${k.keyId}\n${publicKeyBase64(k)}\n`;
+  return `${UNTRUSTED_PREFIX}minisign public key ${keyIdAsPrinted(k.keyId)}\n${publicKeyBase64(k)}\n`;
 }

@@ -32,6 +32,11 @@ export function keyIdToHex(id: Uint8Array): string {
   return Buffer.from(id).reverse().toString('hex').toUpperCase();
 }
 
+/** A key id as minisign prints it (%PRIX64: no leading zeros), e.g. in a .pub file's comment. */
+export function keyIdAsPrinted(hex: string): string {
+  return hex.replace(/^0+(?=.)/, '');
+}
+
 export function keyIdFromHex(hex: string): Buffer {
   return Buffer.from(hex, 'hex').reverse();
 }

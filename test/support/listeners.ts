@@ -1,4 +1,5 @@
 /** Real TCP listeners on loopback for scanner tests: open ports with optional behaviour. */
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 
 export interface Listener {
@@ -39,17 +40,36 @@ export async function listen(host = '127.0.0.1', behaviour: Behaviour = 'silent'
  * (32768+), so no listen(0) of a parallel test and no connect()'s source port
  * takes one after it is handed out (a port from listen(0) was, and the scan
  * saw it open), and clear of the fixed service ports (27000+). Each vitest
- * worker gets its own slice, and hands out each port of it once.
+ * worker gets its own slice and starts at a random place in it; a port any
+ * socket still holds, TIME_WAIT included, is skipped: a daemon that binds
+ * without SO_REUSEADDR (FreeRDP's) cannot take such a port, though a test
+ * listen() can.
  */
 const CLOSED_FIRST = 20000;
 const CLOSED_SLICE = 400;
 const worker = Number(process.env.VITEST_POOL_ID ?? 0) % Math.floor(7000 / CLOSED_SLICE);
-let nextClosed = 0;
+let nextClosed = Math.floor(Math.random() * CLOSED_SLICE);
 
-/** A loopback port with nothing listening (checked by binding it), outside the ephemeral range. */
+/** Local TCP ports some socket holds now, in any state (from /proc/net/tcp and tcp6). */
+function portsHeld(): Set<number> {
+  const held = new Set<number>();
+  for (const f of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try { text = readFileSync(f, 'utf8'); } catch { continue; }
+    for (const line of text.split('\n').slice(1)) {
+      const local = line.trim().split(/\s+/)[1];
+      if (local) held.add(parseInt(local.slice(local.lastIndexOf(':') + 1), 16));
+    }
+  }
+  return held;
+}
+
+/** A loopback port no socket holds (checked by binding it), outside the ephemeral range. */
 export async function closedPort(host = '127.0.0.1'): Promise<number> {
+  const held = portsHeld();
   for (let tries = 0; tries < CLOSED_SLICE; tries++) {
     const port = CLOSED_FIRST + worker * CLOSED_SLICE + (nextClosed++ % CLOSED_SLICE);
+    if (held.has(port)) continue;
     const l = await listen(host, 'silent', port).catch(() => null);
     if (l === null) continue; // taken by something outside the tests
     await l.close();
