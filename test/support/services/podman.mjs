@@ -23,23 +23,28 @@ const RUNROOT_MAX = 50;
  * (podman's database records the runroot and refuses another).
  * @param {string} dir
  */
-export function podmanRunroot(dir) {
+function runrootOf(dir) {
   const inside = path.join(dir, 'run');
-  if (inside.length <= RUNROOT_MAX) return inside;
-  const short = `/tmp/wasmap-podman-${createHash('sha256').update(dir).digest('hex').slice(0, 12)}`;
-  fs.mkdirSync(short, { recursive: true, mode: 0o700 });
-  const st = fs.lstatSync(short);
+  return inside.length <= RUNROOT_MAX ? inside : `/tmp/wasmap-podman-${createHash('sha256').update(dir).digest('hex').slice(0, 12)}`;
+}
+
+/** The runroot, made private to this user when it is outside `dir`. @param {string} dir */
+function privateRunroot(dir) {
+  const runroot = runrootOf(dir);
+  if (runroot.startsWith(dir)) return runroot;
+  fs.mkdirSync(runroot, { recursive: true, mode: 0o700 });
+  const st = fs.lstatSync(runroot);
   // a directory someone else made there would hold our run state: refuse it
   if (!st.isDirectory() || st.uid !== process.getuid?.() || (st.mode & 0o077) !== 0) {
-    throw new Error(`${short} is not a private directory of this user; remove it`);
+    throw new Error(`${runroot} is not a private directory of this user; remove it`);
   }
-  return short;
+  return runroot;
 }
 
 /** @param {string} dir podman's global flags that keep its state under `dir` */
 function podmanGlobals(dir) {
   return [
-    '--root', path.join(dir, 'storage'), '--runroot', podmanRunroot(dir), '--tmpdir', path.join(dir, 'tmp'),
+    '--root', path.join(dir, 'storage'), '--runroot', privateRunroot(dir), '--tmpdir', path.join(dir, 'tmp'),
     '--network-config-dir', path.join(dir, 'networks'), '--volumepath', path.join(dir, 'volumes'),
     '--storage-driver', 'vfs', '--cgroup-manager', 'cgroupfs', '--events-backend', 'file', '--log-level', 'error',
   ];
@@ -69,7 +74,7 @@ export const podman = {
   },
   // the run state outside the service dir goes with the daemon
   afterStop(dir) {
-    const runroot = podmanRunroot(dir);
+    const runroot = runrootOf(dir);
     if (!runroot.startsWith(dir)) fs.rmSync(runroot, { recursive: true, force: true });
   },
 };
